@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Reading tuples, netns and queue numbers from sockets and packets. All reads go
+ * through BPF_CORE_READ so the same bodies serve tp_btf (trusted pointers),
+ * fentry and kprobe (untrusted) programs.
+ */
+#ifndef TCPSIGHT_SOCK_BPF_H
+#define TCPSIGHT_SOCK_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "shared/events.h"
+#include "include/core_fixes.bpf.h"
+#include "include/net_defs.bpf.h"
+
+static __always_inline __u32 net_inum(const struct net *net)
+{
+	return net ? BPF_CORE_READ(net, ns.inum) : 0;
+}
+
+/* Works for full socks, request socks and TIME_WAIT socks: all start with sock_common. */
+static __always_inline __u32 skc_netns(const struct sock_common *skc)
+{
+	return net_inum(BPF_CORE_READ(skc, skc_net.net));
+}
+
+/* 4-tuple of a socket, local = this host's side. */
+static __always_inline void tuple_from_skc(const struct sock_common *skc, struct ts_tuple *t)
+{
+	t->family = BPF_CORE_READ(skc, skc_family);
+	t->lport = BPF_CORE_READ(skc, skc_num);
+	t->rport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	t->state = BPF_CORE_READ(skc, skc_state);
+	if (t->family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)t->laddr, skc, skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)t->raddr, skc, skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO(t->laddr, skc, skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(t->raddr, skc, skc_v6_daddr.in6_u.u6_addr8);
+	}
+}
+
+static __always_inline bool sk_is_tcp(const struct sock *sk)
+{
+	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (fam != AF_INET && fam != AF_INET6)
+		return false;
+	/* sk_protocol became a u16 of its own in 5.6 (bf9765145b85); older kernels
+	 * had it in a bitfield, which the PROBED read handles too. */
+	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP;
+}
+
+/* The listener's queues and the knobs that decide what an overflow does. */
+static __always_inline void listener_queues(const struct sock *sk, struct ts_queues *q)
+{
+	const struct inet_connection_sock *icsk = (const void *)sk;
+	const struct net *net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
+
+	q->accept_queue = sk_ack_backlog(sk);
+	q->accept_queue_max = sk_max_ack_backlog(sk);
+	q->syn_queue = BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
+	/* inet_csk_reqsk_queue_is_full(): qlen > sk_max_ack_backlog. */
+	q->syn_queue_max = q->accept_queue_max;
+	q->abort_on_overflow = BPF_CORE_READ(net, ipv4.sysctl_tcp_abort_on_overflow);
+	q->syncookies = BPF_CORE_READ(net, ipv4.sysctl_tcp_syncookies);
+}
+
+/*
+ * Parse IPv4/IPv6 + TCP headers of a packet: PKT_NOT_TCP for other protocols,
+ * PKT_UNREADABLE when the network header is unset or unreadable. IPv6
+ * extension headers are not walked: such packets are reported only when a
+ * socket gives the tuple.
+ */
+struct pkt_tuple {
+	__u8 family;
+	__u16 sport, dport;
+	__u8 saddr[16], daddr[16];
+};
+
+enum pkt_parse { PKT_NOT_TCP = 0, PKT_TCP = 1, PKT_UNREADABLE = 2 };
+
+static __always_inline enum pkt_parse parse_tcp_packet(const struct sk_buff *skb, struct pkt_tuple *t)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	__u32 l4off;
+	struct tcphdr th;
+
+	if (nh == (__u16)~0U || !head)
+		return PKT_UNREADABLE;
+	if (proto == ETH_P_IP) {
+		struct iphdr ip;
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return PKT_UNREADABLE;
+		if (ip.protocol != IPPROTO_TCP)
+			return PKT_NOT_TCP;
+		t->family = AF_INET;
+		__builtin_memcpy(t->saddr, &ip.saddr, 4);
+		__builtin_memcpy(t->daddr, &ip.daddr, 4);
+		l4off = nh + ip.ihl * 4;
+	} else if (proto == ETH_P_IPV6) {
+		struct ipv6hdr ip6;
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return PKT_UNREADABLE;
+		if (ip6.nexthdr != IPPROTO_TCP)
+			return PKT_NOT_TCP;
+		t->family = AF_INET6;
+		__builtin_memcpy(t->saddr, &ip6.saddr, 16);
+		__builtin_memcpy(t->daddr, &ip6.daddr, 16);
+		l4off = nh + sizeof(ip6);
+	} else {
+		return PKT_UNREADABLE;
+	}
+	if (bpf_probe_read_kernel(&th, sizeof(th), head + l4off))
+		return PKT_UNREADABLE;
+	t->sport = bpf_ntohs(th.source);
+	t->dport = bpf_ntohs(th.dest);
+	return PKT_TCP;
+}
+
+/*
+ * Orient a packet's tuple: local = this host. A packet whose source port is
+ * the socket's own port was being sent; everything else, including packets
+ * with no socket, was being received.
+ */
+static __always_inline void tuple_from_packet(const struct pkt_tuple *p, const struct sock *sk,
+					      struct ts_tuple *t)
+{
+	bool sent = sk && BPF_CORE_READ(sk, __sk_common.skc_num) == p->sport;
+
+	t->family = p->family;
+	if (sent) {
+		t->lport = p->sport;
+		t->rport = p->dport;
+		__builtin_memcpy(t->laddr, p->saddr, 16);
+		__builtin_memcpy(t->raddr, p->daddr, 16);
+	} else {
+		t->lport = p->dport;
+		t->rport = p->sport;
+		__builtin_memcpy(t->laddr, p->daddr, 16);
+		__builtin_memcpy(t->raddr, p->saddr, 16);
+	}
+	if (sk)
+		t->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+}
+
+#endif

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The records that cross from BPF to userspace, shared by every tcpsight BPF
+ * object and the C++ core. Only fixed-width types with explicit padding, so the
+ * layout is the same for clang -target bpf and the host compiler
+ * (tests/unit/test_layout.cpp pins sizes and offsets).
+ */
+#ifndef TCPSIGHT_SHARED_EVENTS_H
+#define TCPSIGHT_SHARED_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* What happened. Stable numbering: it is part of the in-kernel aggregation key. */
+enum ts_kind {
+	TS_KIND_NONE = 0,
+	TS_KIND_RETRANS = 1,         /* a data/SYN segment retransmitted */
+	TS_KIND_SYNACK_RETRANS = 2,  /* a listener retransmitted a SYN-ACK */
+	TS_KIND_LISTEN_OVERFLOW = 3, /* final ACK dropped: accept queue full */
+	TS_KIND_SYN_DROP = 4,        /* SYN refused: SYN or accept queue full */
+	TS_KIND_CONNTRACK = 5,       /* packet dropped by conntrack */
+	TS_KIND_DROP = 6,            /* any other kfree_skb of a TCP packet */
+	TS_KIND_SLOW_ACCEPT = 7,     /* connection waited long in the accept queue */
+	TS_KIND_MAX = 8,
+};
+
+/* Which rung of a hook's attach ladder produced the record. */
+enum ts_source {
+	TS_SRC_NONE = 0,
+	TS_SRC_FENTRY = 1,
+	TS_SRC_KPROBE = 2,
+	TS_SRC_TRACEPOINT = 3,
+	TS_SRC_ITER = 4,
+	TS_SRC_COUNTER = 5,
+};
+
+/* Retransmit classification, derived from the socket at retransmit time. */
+enum ts_rtx_kind {
+	TS_RTX_OTHER = 0,
+	TS_RTX_RTO = 1,  /* icsk_ca_state == TCP_CA_Loss */
+	TS_RTX_FAST = 2, /* icsk_ca_state == TCP_CA_Recovery */
+	TS_RTX_TLP = 3,  /* CA_Open/Disorder while the loss-probe timer fired */
+	TS_RTX_SYN = 4,  /* sk_state == SYN_SENT */
+};
+
+/* What skb->_nfct held when netfilter dropped the packet. */
+enum ts_ct_entry {
+	TS_CT_UNKNOWN = 0,
+	TS_CT_NO_ENTRY = 1,    /* no conntrack entry: allocation failed (table full) */
+	TS_CT_UNCONFIRMED = 2, /* entry never confirmed: insert failed (clash) */
+	TS_CT_CONFIRMED = 3,
+};
+
+/* syn-drop causes (the `sub` of a TS_KIND_SYN_DROP aggregate). */
+enum ts_syn_drop_cause {
+	TS_SYN_OTHER = 0,
+	TS_SYN_QUEUE_FULL = 1,   /* SYN queue full, syncookies off */
+	TS_SYN_ACCEPT_FULL = 2,  /* accept queue full at SYN time */
+	TS_SYN_COOKIE_SENT = 3,  /* SYN queue full, answered with a cookie (not a drop) */
+	TS_SYN_LAST_QUARTER = 4, /* syncookies=0 and SYN queue in its last quarter */
+};
+
+struct ts_retrans {
+	__u32 total_retrans;
+	__u32 srtt_us;
+	__u32 cwnd;
+	__s32 err; /* 6.17+ tracepoint reports failed attempts too */
+	__u8 rtx_kind;
+	__u8 _pad[3];
+	__u32 segs; /* 0 when the rung cannot see it */
+};
+
+/* Listener queue numbers at the moment of the event. */
+struct ts_queues {
+	__u32 accept_queue;     /* sk_ack_backlog */
+	__u32 accept_queue_max; /* sk_max_ack_backlog (the effective listen backlog) */
+	__u32 syn_queue;        /* icsk_accept_queue.qlen */
+	__u32 syn_queue_max;    /* the limit qlen is compared with: sk_max_ack_backlog */
+	__u32 req_retrans;      /* request sock's SYN-ACK retransmits */
+	__u8 abort_on_overflow; /* the listener's netns tcp_abort_on_overflow */
+	__u8 syncookies;        /* the listener's netns tcp_syncookies */
+	__u8 syn_cause;         /* enum ts_syn_drop_cause */
+	__u8 _pad;
+};
+
+struct ts_conntrack {
+	__u32 status; /* nf_conn->status (low 32 bits) */
+	__u16 zone;
+	__u8 entry; /* enum ts_ct_entry */
+	__u8 _pad;
+	__u32 ct_netns;
+	__u32 _pad2;
+	__u64 _pad3;
+};
+
+union ts_detail {
+	struct ts_retrans rtx;
+	struct ts_queues q;
+	struct ts_conntrack ct;
+	__u8 raw[24];
+};
+
+/* A connection's endpoints; local = this host's socket. */
+struct ts_tuple {
+	__u8 family; /* AF_INET / AF_INET6 */
+	__u8 state;  /* TCP state of the socket involved, 0 if none */
+	__u16 lport; /* host order */
+	__u16 rport;
+	__u16 _pad;
+	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
+};
+
+struct ts_event {
+	__u64 ts_ns;    /* bpf_ktime_get_boot_ns() */
+	__u64 location; /* kfree_skb call site, 0 if none */
+	__u32 netns;    /* network namespace inode */
+	__u32 reason;   /* enum skb_drop_reason value (running kernel's numbering) */
+	__u8 kind;      /* enum ts_kind */
+	__u8 source;    /* enum ts_source */
+	__u8 _pad[6];
+	struct ts_tuple t;
+	union ts_detail d;
+};
+
+/* In-kernel summary: key and value of the `summary` hash map. */
+struct ts_agg_key {
+	__u32 netns;
+	__u32 reason;
+	__u16 lport;
+	__u8 kind;
+	__u8 sub; /* rtx_kind, ct entry or syn_cause */
+};
+
+struct ts_agg_val {
+	__u64 count;
+	__u64 last_ns;
+	struct ts_queues q; /* last queue numbers seen for this key */
+	__u8 family;
+	__u8 _pad[7];
+};
+
+/* One socket, written by the iter/tcp program (bpf/sockets_iter.bpf.c). */
+struct ts_sock_rec {
+	__u32 netns;
+	__u8 tw_substate;
+	__u8 _pad[3];
+	struct ts_tuple t;
+	__u32 accept_queue;
+	__u32 accept_queue_max;
+	__u32 syn_queue;
+	__u32 _pad2;
+};
+
+#endif /* TCPSIGHT_SHARED_EVENTS_H */

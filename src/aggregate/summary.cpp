@@ -1,0 +1,85 @@
+#include "aggregate/summary.h"
+
+#include <algorithm>
+#include <bpf/bpf.h>
+
+namespace tcpsight {
+
+std::vector<AggEntry> read_summary_map(int fd)
+{
+	std::vector<AggEntry> out;
+	ts_agg_key key{}, next{};
+	ts_agg_key* prev = nullptr;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		ts_agg_val val;
+		if (bpf_map_lookup_elem(fd, &next, &val) == 0)
+			out.emplace_back(next, val);
+		key = next;
+		prev = &key;
+	}
+	return out;
+}
+
+std::vector<SummaryRow> SummaryDiffer::diff(const std::vector<AggEntry>& now)
+{
+	std::vector<SummaryRow> rows;
+	for (const auto& [k, v] : now) {
+		Key key{k.netns, k.reason, k.lport, k.kind, k.sub};
+		uint64_t& before = prev_[key];
+		if (v.count <= before)
+			continue;
+		SummaryRow r;
+		r.kind = k.kind;
+		r.sub = k.sub;
+		r.reason = k.reason;
+		r.netns = k.netns;
+		r.lport = k.lport;
+		r.family = v.family;
+		r.count = v.count - before;
+		r.has_queues = k.kind == TS_KIND_SYNACK_RETRANS || k.kind == TS_KIND_LISTEN_OVERFLOW ||
+			       k.kind == TS_KIND_SYN_DROP || k.kind == TS_KIND_SLOW_ACCEPT;
+		r.q = v.q;
+		before = v.count;
+		rows.push_back(r);
+	}
+	return rows;
+}
+
+static bool client_side_kind(uint8_t kind)
+{
+	return kind == TS_KIND_RETRANS || kind == TS_KIND_DROP || kind == TS_KIND_CONNTRACK;
+}
+
+std::vector<SummaryRow> fold_ephemeral(std::vector<SummaryRow> rows, const PortRangeOf& range)
+{
+	std::vector<SummaryRow> out;
+	std::map<std::tuple<uint8_t, uint8_t, uint32_t, uint32_t, uint8_t>, size_t> folded;
+	for (auto& r : rows) {
+		auto pr = client_side_kind(r.kind) && range ? range(r.netns) : std::nullopt;
+		if (!pr || r.lport < pr->first || r.lport > pr->second) {
+			out.push_back(r);
+			continue;
+		}
+		auto key = std::make_tuple(r.kind, r.sub, r.reason, r.netns, r.source);
+		auto it = folded.find(key);
+		if (it == folded.end()) {
+			r.lport = 0;
+			r.ephemeral = true;
+			folded[key] = out.size();
+			out.push_back(r);
+		} else {
+			out[it->second].count += r.count;
+		}
+	}
+	return out;
+}
+
+void rank(std::vector<SummaryRow>& rows, size_t top)
+{
+	std::stable_sort(rows.begin(), rows.end(),
+			 [](const SummaryRow& a, const SummaryRow& b) { return a.count > b.count; });
+	if (top && rows.size() > top)
+		rows.resize(top);
+}
+
+} // namespace tcpsight

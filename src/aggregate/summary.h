@@ -1,0 +1,40 @@
+// Summary mode: the kernel counts per (kind, sub, reason, netns, local port) in the
+// `summary` map; userspace keeps the previous snapshot and reports exact deltas
+// (never deleting keys, which would race with increments).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "decode/event_decoder.h"
+#include "shared/events.h"
+
+namespace tcpsight {
+
+using AggEntry = std::pair<ts_agg_key, ts_agg_val>;
+
+std::vector<AggEntry> read_summary_map(int map_fd);
+
+class SummaryDiffer {
+public:
+	// Rows whose count grew since the previous call, with the growth as count.
+	std::vector<SummaryRow> diff(const std::vector<AggEntry>& now);
+
+private:
+	using Key = std::tuple<uint32_t, uint32_t, uint16_t, uint8_t, uint8_t>;
+	std::map<Key, uint64_t> prev_;
+};
+
+// Client-side rows (retransmits and drops on connections this host opened) carry an
+// ephemeral local port each; fold those into one row per (kind, sub, reason, netns).
+using PortRangeOf = std::function<std::optional<std::pair<int64_t, int64_t>>(uint32_t netns)>;
+std::vector<SummaryRow> fold_ephemeral(std::vector<SummaryRow> rows, const PortRangeOf& range);
+
+// Most frequent first; keeps `top` rows (0 = all).
+void rank(std::vector<SummaryRow>& rows, size_t top);
+
+} // namespace tcpsight

@@ -1,0 +1,61 @@
+#include "core/event_reader.h"
+
+#include <bpf/bpf.h>
+#include <cerrno>
+#include <vector>
+
+#include "core/failure.h"
+
+namespace tcpsight {
+
+EventReader::EventReader(bpf_map* ringbuf, bpf_map* lost, Handler handler)
+    : lost_fd_(bpf_map__fd(lost)), ncpus_(libbpf_num_possible_cpus()), handler_(std::move(handler))
+{
+	rb_.reset(ring_buffer__new(bpf_map__fd(ringbuf), on_sample, this, nullptr));
+	if (!rb_)
+		throw Failure(errno_text("failed to create ring buffer reader", errno), bpf_errno_hint(errno));
+}
+
+int EventReader::on_sample(void* ctx, void* data, size_t size)
+{
+	auto* self = static_cast<EventReader*>(ctx);
+	try {
+		self->handler_(data, size);
+		self->handled_++;
+		return 0;
+	} catch (...) {
+		self->error_ = std::current_exception();
+		return -1; // stops ring_buffer__poll; rethrown below
+	}
+}
+
+int EventReader::poll(int timeout_ms)
+{
+	handled_ = 0;
+	int err = ring_buffer__poll(rb_.get(), timeout_ms);
+	if (error_) {
+		auto e = error_;
+		error_ = nullptr;
+		std::rethrow_exception(e);
+	}
+	if (err < 0 && err != -EINTR)
+		throw Failure(errno_text("failed to read ring buffer", err), bpf_errno_hint(err));
+	return handled_;
+}
+
+LostCounts EventReader::lost() const
+{
+	LostCounts c;
+	std::vector<uint64_t> v(ncpus_ > 0 ? ncpus_ : 1);
+	for (uint32_t slot : {0u, 1u}) {
+		if (bpf_map_lookup_elem(lost_fd_, &slot, v.data()) != 0)
+			continue;
+		uint64_t sum = 0;
+		for (uint64_t x : v)
+			sum += x;
+		(slot == 0 ? c.events : c.summary_keys) = sum;
+	}
+	return c;
+}
+
+} // namespace tcpsight

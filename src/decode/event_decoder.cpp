@@ -1,0 +1,167 @@
+#include "decode/event_decoder.h"
+
+#include <cstring>
+
+#include "decode/addr.h"
+#include "decode/names.h"
+#include "hints/hints.h"
+
+namespace tcpsight {
+namespace {
+
+bool kind_has_queues(uint8_t kind)
+{
+	return kind == TS_KIND_SYNACK_RETRANS || kind == TS_KIND_LISTEN_OVERFLOW || kind == TS_KIND_SYN_DROP ||
+	       kind == TS_KIND_SLOW_ACCEPT;
+}
+
+uint8_t sub_of(const ts_event& e)
+{
+	switch (e.kind) {
+	case TS_KIND_RETRANS: return e.d.rtx.rtx_kind;
+	case TS_KIND_CONNTRACK: return e.d.ct.entry;
+	case TS_KIND_SYN_DROP: return e.d.q.syn_cause;
+	default: return 0;
+	}
+}
+
+std::optional<NetnsKnobs> knobs_of(const DecodeContext& ctx, uint32_t netns)
+{
+	return ctx.knobs ? ctx.knobs(netns) : std::nullopt;
+}
+
+void put_queues(Record& r, const ts_queues& q, uint8_t kind)
+{
+	r.set("accept_queue", q.accept_queue);
+	r.set("accept_queue_max", q.accept_queue_max);
+	r.set("syn_queue", q.syn_queue);
+	r.set("syn_queue_max", q.syn_queue_max);
+	if (kind == TS_KIND_SYNACK_RETRANS)
+		r.set("req_retrans", q.req_retrans);
+	r.set("abort_on_overflow", q.abort_on_overflow != 0);
+	r.set("syncookies", q.syncookies);
+}
+
+void put_conntrack_numbers(Record& r, const std::optional<NetnsKnobs>& k)
+{
+	if (k && k->nf_conntrack_count)
+		r.set("ct_count", *k->nf_conntrack_count);
+	if (k && k->nf_conntrack_max)
+		r.set("ct_max", *k->nf_conntrack_max);
+}
+
+void put_hint(Record& r, const HintInput& in, const std::optional<NetnsKnobs>& k)
+{
+	std::string h = hint_for(in, k);
+	if (!h.empty())
+		r.set("hint", h);
+}
+
+} // namespace
+
+std::string reason_text(uint8_t kind, uint8_t sub, uint32_t reason, const EnumNames* names)
+{
+	switch (kind) {
+	case TS_KIND_RETRANS: return retrans_kind_name(sub);
+	case TS_KIND_SYNACK_RETRANS: return "synack_timeout";
+	case TS_KIND_SYN_DROP: return syn_cause_name(sub);
+	default: break;
+	}
+	if (names)
+		if (auto n = names->drop_reason(reason))
+			return *n;
+	return "reason_" + std::to_string(reason);
+}
+
+std::optional<ts_event> event_from_sample(const void* data, size_t size)
+{
+	if (size < sizeof(ts_event))
+		return std::nullopt;
+	ts_event e;
+	std::memcpy(&e, data, sizeof(e));
+	return e;
+}
+
+Record decode_event(const ts_event& e, const DecodeContext& ctx)
+{
+	Record r;
+	uint8_t sub = sub_of(e);
+	r.set("ts", rfc3339(ctx.clock.to_realtime_ns(e.ts_ns)));
+	r.set("kind", kind_name(e.kind));
+	r.set("source", source_name(e.source));
+	r.set("netns", e.netns);
+	r.set("family", family_name(e.t.family));
+	r.set("laddr", format_addr(e.t.family, e.t.laddr));
+	r.set("lport", e.t.lport);
+	r.set("raddr", format_addr(e.t.family, e.t.raddr));
+	r.set("rport", e.t.rport);
+	std::optional<std::string> state = ctx.names ? ctx.names->tcp_state(e.t.state) : std::nullopt;
+	r.set("state", e.t.state == 0 ? std::string("-") : state.value_or(std::to_string(e.t.state)));
+	r.set("reason", reason_text(e.kind, sub, e.reason, ctx.names));
+
+	auto knobs = knobs_of(ctx, e.netns);
+	HintInput hint{e.kind, sub, "", e.t.lport, kind_has_queues(e.kind), e.d.q};
+	switch (e.kind) {
+	case TS_KIND_RETRANS:
+		r.set("retrans_kind", retrans_kind_name(e.d.rtx.rtx_kind));
+		r.set("total_retrans", e.d.rtx.total_retrans);
+		r.set("srtt_us", e.d.rtx.srtt_us);
+		r.set("cwnd", e.d.rtx.cwnd);
+		if (e.d.rtx.err)
+			r.set("err", e.d.rtx.err);
+		if (e.d.rtx.segs)
+			r.set("segs", e.d.rtx.segs);
+		break;
+	case TS_KIND_SYNACK_RETRANS:
+	case TS_KIND_LISTEN_OVERFLOW:
+	case TS_KIND_SYN_DROP:
+		put_queues(r, e.d.q, e.kind);
+		break;
+	case TS_KIND_CONNTRACK:
+		r.set("ct_cause", ct_cause_name(e.d.ct.entry));
+		r.set("ct_entry", ct_entry_name(e.d.ct.entry));
+		r.set("ct_zone", e.d.ct.zone);
+		put_conntrack_numbers(r, knobs);
+		break;
+	default:
+		break;
+	}
+	if (e.location && ctx.symbolize) {
+		std::string loc = ctx.symbolize(e.location);
+		if (!loc.empty())
+			r.set("location", loc);
+	}
+	if (e.kind == TS_KIND_DROP)
+		hint.reason = r.str("reason");
+	put_hint(r, hint, knobs);
+	return r;
+}
+
+Record decode_summary_row(const SummaryRow& row, int64_t realtime_ns, const DecodeContext& ctx)
+{
+	Record r;
+	r.set("ts", rfc3339(realtime_ns));
+	r.set("kind", kind_name(row.kind));
+	r.set("source", source_name(row.source));
+	r.set("netns", row.netns);
+	r.set("family", family_name(row.family));
+	if (row.ephemeral)
+		r.set("lport", std::string("ephemeral"));
+	else
+		r.set("lport", row.lport);
+	std::string reason = reason_text(row.kind, row.sub, row.reason, ctx.names);
+	r.set("reason", reason);
+	r.set("count", row.count);
+	auto knobs = knobs_of(ctx, row.netns);
+	if (row.kind == TS_KIND_CONNTRACK) {
+		r.set("ct_cause", ct_cause_name(row.sub));
+		put_conntrack_numbers(r, knobs);
+	}
+	if (row.has_queues)
+		put_queues(r, row.q, row.kind);
+	HintInput hint{row.kind, row.sub, row.kind == TS_KIND_DROP ? reason : "", row.lport, row.has_queues, row.q};
+	put_hint(r, hint, knobs);
+	return r;
+}
+
+} // namespace tcpsight

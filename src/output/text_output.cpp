@@ -1,0 +1,105 @@
+#include <cstdio>
+#include <set>
+
+#include "core/clock.h"
+#include "output/output.h"
+
+namespace tcpsight {
+
+std::string printable(const std::string& s)
+{
+	std::string o = s;
+	for (char& c : o)
+		if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+			c = '?';
+	return o;
+}
+
+namespace {
+
+// Fields shown in their own column; everything else goes to DETAIL as key=value.
+const std::set<std::string> kColumns = {"ts", "kind", "source", "netns", "family", "laddr", "lport",
+					"raddr", "rport", "state", "reason", "hint", "count"};
+
+std::string pad(const std::string& s, size_t w)
+{
+	return s.size() >= w ? s + " " : s + std::string(w - s.size() + 1, ' ');
+}
+
+std::string field(const Record& r, const char* k)
+{
+	const Value* v = r.get(k);
+	return v ? printable(to_text(*v)) : "-";
+}
+
+std::string endpoint(const Record& r, const char* addr, const char* port)
+{
+	std::string a = field(r, addr);
+	if (a.find(':') != std::string::npos)
+		a = "[" + a + "]";
+	return a + ":" + field(r, port);
+}
+
+std::string detail(const Record& r)
+{
+	std::string d;
+	for (const auto& [k, v] : r.fields())
+		if (!kColumns.count(k))
+			d += (d.empty() ? "" : " ") + k + "=" + printable(to_text(v));
+	return d;
+}
+
+class TextOutput : public Output {
+public:
+	using Output::Output;
+	void header() override
+	{
+		write(pad("TIME", 8) + pad("KIND", 15) + pad("SOURCE", 10) + pad("NETNS", 10) + pad("LOCAL", 21) +
+		      pad("REMOTE", 21) + pad("STATE", 11) + pad("REASON", 20) + "DETAIL\n");
+	}
+	void event(const Record& r) override
+	{
+		std::string ts = field(r, "ts");
+		std::string hms_part = ts.size() >= 19 ? ts.substr(11, 8) : ts;
+		write(pad(hms_part, 8) + pad(field(r, "kind"), 15) + pad(field(r, "source"), 10) +
+		      pad(field(r, "netns"), 10) + pad(endpoint(r, "laddr", "lport"), 21) +
+		      pad(endpoint(r, "raddr", "rport"), 21) + pad(field(r, "state"), 11) + pad(field(r, "reason"), 20) +
+		      detail(r) + "\n");
+		// A hint once per (kind, reason, netns, port): enough to act on, quiet under storms.
+		std::string key = field(r, "kind") + field(r, "reason") + field(r, "netns") + field(r, "lport");
+		if (r.get("hint") && hinted_.insert(key).second)
+			write("  hint: " + field(r, "hint") + "\n");
+	}
+	void summary(const IntervalInfo& info, const std::vector<Record>& rows) override
+	{
+		char head[160];
+		snprintf(head, sizeof(head), "--- %s  interval %.1fs  events %llu  lost %llu (summary keys %llu) ---\n",
+			 hms(info.realtime_ns).c_str(), info.seconds, (unsigned long long)info.events,
+			 (unsigned long long)info.lost.events, (unsigned long long)info.lost.summary_keys);
+		write(head);
+		if (rows.empty()) {
+			write("(no drops)\n");
+			return;
+		}
+		write(pad("KIND", 15) + pad("REASON", 24) + pad("NETNS", 10) + pad("LPORT", 9) + pad("COUNT", 7) +
+		      pad("SOURCE", 10) + "DETAIL\n");
+		for (const auto& r : rows) {
+			std::string count = field(r, "count");
+			write(pad(field(r, "kind"), 15) + pad(field(r, "reason"), 24) + pad(field(r, "netns"), 10) +
+			      pad(field(r, "lport"), 9) + pad(std::string(count.size() < 7 ? 7 - count.size() : 0, ' ') + count, 7) +
+			      pad(field(r, "source"), 10) + detail(r) + "\n");
+			if (r.get("hint"))
+				write("  hint: " + field(r, "hint") + "\n");
+		}
+	}
+	void lost(int64_t, const LostCounts&) override {} // text mode reports losses on stderr
+
+private:
+	std::set<std::string> hinted_;
+};
+
+} // namespace
+
+std::unique_ptr<Output> make_text_output(FILE* out) { return std::make_unique<TextOutput>(out); }
+
+} // namespace tcpsight

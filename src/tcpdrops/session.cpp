@@ -1,0 +1,323 @@
+#include "tcpdrops/session.h"
+
+#include <bpf/bpf.h>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "aggregate/summary.h"
+#include "core/attach_ladder.h"
+#include "core/btf_enums.h"
+#include "core/clock.h"
+#include "core/event_reader.h"
+#include "core/failure.h"
+#include "core/kallsyms.h"
+#include "core/kernel_features.h"
+#include "core/ladder_loader.h"
+#include "core/libbpf_log.h"
+#include "core/netns.h"
+#include "core/netns_knobs.h"
+#include "core/poll_loop.h"
+#include "core/probes_report.h"
+#include "core/signals.h"
+#include "core/socket_snapshot.h"
+#include "decode/event_decoder.h"
+#include "decode/names.h"
+#include "output/output.h"
+#include "tcpdrops.skel.h"
+#include "tcpdrops/hooks.h"
+#include "tcpdrops/syn_drop_monitor.h"
+
+namespace tcpsight {
+namespace {
+
+uint32_t kinds_mask_of(const std::vector<std::string>& kinds)
+{
+	if (kinds.empty())
+		return ~0u;
+	uint32_t m = 0;
+	for (const auto& k : kinds) {
+		auto v = parse_kind(k);
+		if (!v)
+			throw Failure("unknown kind '" + k + "'", "kinds are: " + all_kind_names());
+		m |= 1u << *v;
+	}
+	return m;
+}
+
+bool wanted(uint32_t mask, uint8_t kind) { return mask & (1u << kind); }
+
+// Per-netns facts the syn-drop monitor needs from the tracing hooks.
+struct ListenerActivity {
+	std::map<uint32_t, uint64_t> ack_overflows; // cumulative listen-overflow events
+	std::map<uint32_t, std::vector<uint16_t>> recent_ports; // since the last tick
+
+	void note(const ts_event& e)
+	{
+		if (e.kind == TS_KIND_LISTEN_OVERFLOW)
+			ack_overflows[e.netns]++;
+		if (e.kind == TS_KIND_LISTEN_OVERFLOW || e.kind == TS_KIND_SYNACK_RETRANS)
+			recent_ports[e.netns].push_back(e.t.lport);
+	}
+};
+
+class Tcpdrops {
+public:
+	explicit Tcpdrops(const TcpdropsOptions& o) : o_(o), ladder_(tcpdrops_hooks()) {}
+	int run();
+
+private:
+	void configure(tcpdrops_bpf& skel);
+	void load();
+	void start_syn_drop_monitor();
+	void on_event(const void* data, size_t size);
+	void on_second();
+	void on_interval(double seconds);
+	void report_lost(const LostCounts& delta);
+	SummaryRow syn_drop_row(const SynDropObservation& ob) const;
+	bool port_wanted(uint16_t port) const;
+
+	const TcpdropsOptions& o_;
+	AttachLadder ladder_;
+	KernelFeatures features_;
+	std::unique_ptr<EnumNames> names_;
+	Kallsyms ksyms_;
+	NetnsDirectory netns_dir_;
+	std::unique_ptr<KnobCache> knobs_;
+	std::optional<uint32_t> netns_filter_;
+	uint32_t kinds_mask_ = ~0u;
+	SkeletonPtr<tcpdrops_bpf> skel_;
+	std::vector<LinkPtr> links_;
+	std::unique_ptr<SocketSnapshot> snapshot_;
+	std::unique_ptr<SynDropMonitor> syn_monitor_;
+	std::unique_ptr<Output> out_;
+	DecodeContext ctx_;
+	SummaryDiffer differ_;
+	ListenerActivity activity_;
+	std::vector<SynDropObservation> pending_syn_rows_;
+	uint64_t events_ = 0;
+	LostCounts lost_total_, interval_lost_mark_;
+};
+
+void Tcpdrops::configure(tcpdrops_bpf& skel)
+{
+	auto* ro = skel.rodata;
+	ro->filter_netns = netns_filter_.value_or(0);
+	ro->filter_family = o_.common.family();
+	ro->filter_ports_on = !o_.ports.empty();
+	// syn-drop needs the final-ACK overflows to tell them from SYN-time ones.
+	ro->kinds_mask = kinds_mask_ | (wanted(kinds_mask_, TS_KIND_SYN_DROP) ? 1u << TS_KIND_LISTEN_OVERFLOW : 0);
+	ro->emit_events = o_.common.interval == 0;
+	ro->aggregate = o_.common.interval > 0;
+	ro->include_unspecified = o_.all_reasons;
+	if (auto r = ksyms_.range("nf_hook_slow")) {
+		ro->nf_hook_slow_start = r->start;
+		ro->nf_hook_slow_end = r->end;
+	}
+}
+
+void Tcpdrops::load()
+{
+	skel_ = load_with_ladder<tcpdrops_bpf>(ladder_, [this](tcpdrops_bpf& s) { configure(s); }, links_);
+	int fd = bpf_map__fd(skel_->maps.port_filter);
+	for (uint16_t p : o_.ports) {
+		uint8_t one = 1;
+		bpf_map_update_elem(fd, &p, &one, BPF_ANY);
+	}
+}
+
+void Tcpdrops::start_syn_drop_monitor()
+{
+	const RungSpec* rung = ladder_.chosen("syn-drop");
+	if (!rung || !wanted(kinds_mask_, TS_KIND_SYN_DROP))
+		return;
+	if (rung->rung == Rung::Iter) {
+		try {
+			snapshot_ = std::make_unique<SocketSnapshot>(1u << 10 /* TCP_LISTEN */);
+		} catch (const Failure& f) {
+			ladder_.demote_hook("syn-drop", f.what()); // falls back to counters only
+		}
+	}
+	syn_monitor_ = std::make_unique<SynDropMonitor>(netns_dir_, snapshot_.get(), netns_filter_);
+}
+
+bool Tcpdrops::port_wanted(uint16_t port) const
+{
+	if (o_.ports.empty())
+		return true;
+	for (uint16_t p : o_.ports)
+		if (p == port)
+			return true;
+	return false;
+}
+
+void Tcpdrops::on_event(const void* data, size_t size)
+{
+	auto e = event_from_sample(data, size);
+	if (!e)
+		return;
+	activity_.note(*e);
+	if (!wanted(kinds_mask_, e->kind))
+		return; // kept in the kernel only to count final-ACK overflows
+	events_++;
+	out_->event(decode_event(*e, ctx_));
+}
+
+SummaryRow Tcpdrops::syn_drop_row(const SynDropObservation& ob) const
+{
+	SummaryRow r;
+	r.kind = TS_KIND_SYN_DROP;
+	r.sub = ob.cause;
+	r.netns = ob.netns;
+	r.lport = ob.lport;
+	r.family = ob.family;
+	r.source = TS_SRC_COUNTER;
+	r.count = ob.count;
+	r.has_queues = ob.has_queues;
+	r.q = ob.q;
+	r.q.syn_cause = ob.cause;
+	return r;
+}
+
+void Tcpdrops::on_second()
+{
+	if (!syn_monitor_)
+		return;
+	if (o_.common.interval) {
+		// Summary mode has no events: the map holds the cumulative final-ACK overflows.
+		activity_.ack_overflows.clear();
+		for (const auto& [k, v] : read_summary_map(bpf_map__fd(skel_->maps.summary)))
+			if (k.kind == TS_KIND_LISTEN_OVERFLOW) {
+				activity_.ack_overflows[k.netns] += v.count;
+				activity_.recent_ports[k.netns].push_back(k.lport);
+			}
+	}
+	auto obs = syn_monitor_->tick(activity_.ack_overflows, activity_.recent_ports);
+	activity_.recent_ports.clear();
+	for (const auto& ob : obs) {
+		if (ob.lport && !port_wanted(ob.lport))
+			continue;
+		if (o_.common.family() && ob.family && ob.family != o_.common.family())
+			continue;
+		if (o_.common.interval) {
+			pending_syn_rows_.push_back(ob);
+			continue;
+		}
+		// Event mode: one aggregated record per cause and netns, marked as such.
+		Record r = decode_summary_row(syn_drop_row(ob), ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()), ctx_);
+		events_ += ob.count;
+		out_->event(r);
+	}
+}
+
+void Tcpdrops::on_interval(double seconds)
+{
+	auto rows = differ_.diff(read_summary_map(bpf_map__fd(skel_->maps.summary)));
+	std::vector<SummaryRow> kept;
+	for (auto& r : rows) {
+		if (!wanted(kinds_mask_, r.kind))
+			continue;
+		const RungSpec* rung = ladder_.chosen(hook_of_kind(r.kind));
+		r.source = rung ? (rung->rung == Rung::Fentry ? TS_SRC_FENTRY
+				   : rung->rung == Rung::Kprobe ? TS_SRC_KPROBE
+								: TS_SRC_TRACEPOINT)
+				: TS_SRC_NONE;
+		kept.push_back(r);
+	}
+	for (const auto& ob : pending_syn_rows_)
+		kept.push_back(syn_drop_row(ob));
+	pending_syn_rows_.clear();
+	kept = fold_ephemeral(std::move(kept), [this](uint32_t ns) -> std::optional<std::pair<int64_t, int64_t>> {
+		auto k = knobs_->get(ns);
+		if (!k || !k->port_range_low || !k->port_range_high)
+			return std::nullopt;
+		return std::make_pair(*k->port_range_low, *k->port_range_high);
+	});
+	uint64_t total = 0;
+	for (const auto& r : kept)
+		total += r.count;
+	rank(kept, o_.common.top);
+
+	IntervalInfo info;
+	info.realtime_ns = ctx_.clock.to_realtime_ns(WallClock::boot_now_ns());
+	info.seconds = seconds;
+	info.events = total;
+	info.lost = lost_total_ - interval_lost_mark_;
+	interval_lost_mark_ = lost_total_;
+	std::vector<Record> recs;
+	for (const auto& r : kept)
+		recs.push_back(decode_summary_row(r, info.realtime_ns, ctx_));
+	out_->summary(info, recs);
+}
+
+void Tcpdrops::report_lost(const LostCounts& delta)
+{
+	lost_total_.events += delta.events;
+	lost_total_.summary_keys += delta.summary_keys;
+	std::fprintf(stderr, "tcpdrops: lost %llu events (ring buffer full) and %llu summary keys (map full); "
+			     "narrow with --port/--kinds/--netns or use --interval\n",
+		     (unsigned long long)delta.events, (unsigned long long)delta.summary_keys);
+	if (!o_.common.interval)
+		out_->lost(ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()), delta);
+}
+
+int Tcpdrops::run()
+{
+	preflight("tcpdrops");
+	libbpf_log::install(o_.common.verbose);
+	signals::install();
+	kinds_mask_ = kinds_mask_of(o_.kinds);
+	if (!o_.common.netns.empty())
+		netns_filter_ = parse_netns_arg(o_.common.netns);
+	if (!features_.vmlinux_btf())
+		throw Failure("cannot read the kernel's BTF", "a kernel with CONFIG_DEBUG_INFO_BTF=y is required");
+	names_ = std::make_unique<EnumNames>(features_.vmlinux_btf());
+	ksyms_ = Kallsyms::load();
+	ladder_.plan(features_, o_.common.forced_rung());
+	load();
+	start_syn_drop_monitor();
+
+	if (o_.common.probes) {
+		std::fputs(probes_report(ladder_).c_str(), stdout);
+		return 0;
+	}
+	if (o_.common.check) {
+		std::printf("tcpdrops: check passed: %s\n", rungs_summary(ladder_).c_str());
+		return 0;
+	}
+
+	knobs_ = std::make_unique<KnobCache>(netns_dir_);
+	ctx_.names = names_.get();
+	ctx_.clock = WallClock();
+	ctx_.symbolize = [this](uint64_t a) { return ksyms_.symbolize(a); };
+	ctx_.knobs = [this](uint32_t ns) { return knobs_->get(ns); };
+	out_ = o_.common.json ? make_json_output(stdout) : make_text_output(stdout);
+	EventReader reader(skel_->maps.events, skel_->maps.lost,
+			   [this](const void* d, size_t n) { on_event(d, n); });
+	if (!o_.common.interval)
+		out_->header();
+	out_->flush();
+
+	LoopSpec spec;
+	spec.duration_s = o_.common.duration;
+	spec.interval_s = o_.common.interval;
+	spec.each_second = [this] { on_second(); };
+	spec.each_interval = [this](double s) { on_interval(s); };
+	spec.on_lost = [this](const LostCounts& d) { report_lost(d); };
+	run_poll_loop(reader, *out_, spec);
+	if (lost_total_.any())
+		std::fprintf(stderr, "tcpdrops: %llu events reported, %llu lost\n", (unsigned long long)events_,
+			     (unsigned long long)lost_total_.events);
+	return 0;
+}
+
+} // namespace
+
+int run_tcpdrops(const TcpdropsOptions& o)
+{
+	Tcpdrops t(o);
+	return t.run();
+}
+
+} // namespace tcpsight

@@ -1,0 +1,157 @@
+#include "tcpdrops/syn_drop_monitor.h"
+
+#include <algorithm>
+
+#include "core/netns_knobs.h"
+
+namespace tcpsight {
+
+static uint64_t delta(const CounterMap& base, const CounterMap& now, const char* key)
+{
+	auto a = base.find(key), b = now.find(key);
+	uint64_t va = a == base.end() ? 0 : a->second, vb = b == now.end() ? 0 : b->second;
+	return vb > va ? vb - va : 0;
+}
+
+SynDropTotals split_syn_drops(const CounterMap& base, const CounterMap& now, uint64_t ack_overflows)
+{
+	// tcp_conn_request(): a full SYN queue without cookies counts TCPReqQFullDrop and
+	// ListenDrops; with cookies TCPReqQFullDoCookies (no drop). A full accept queue
+	// counts ListenOverflows and ListenDrops, as does the final-ACK overflow in
+	// syn_recv_sock, which the tracing hooks report themselves.
+	SynDropTotals t;
+	uint64_t rq = delta(base, now, "TcpExt.TCPReqQFullDrop");
+	uint64_t lo = delta(base, now, "TcpExt.ListenOverflows");
+	uint64_t ld = delta(base, now, "TcpExt.ListenDrops");
+	t.syn_queue_full = rq;
+	t.cookie_sent = delta(base, now, "TcpExt.TCPReqQFullDoCookies");
+	t.accept_queue_full = lo > ack_overflows ? lo - ack_overflows : 0;
+	t.other = ld > rq + lo ? ld - rq - lo : 0;
+	return t;
+}
+
+SynDropMonitor::SynDropMonitor(NetnsDirectory& dir, const SocketSnapshot* snapshot, std::optional<uint32_t> only)
+    : dir_(dir), snapshot_(snapshot), only_(only)
+{
+	discover();
+}
+
+std::optional<CounterMap> SynDropMonitor::read_counters(uint32_t netns)
+{
+	auto path = dir_.path_for(netns);
+	if (!path)
+		return std::nullopt;
+	ScopedNetns in(*path);
+	if (!in.entered())
+		return std::nullopt;
+	return read_current_netns_counters();
+}
+
+void SynDropMonitor::discover()
+{
+	std::vector<uint32_t> want;
+	if (only_) {
+		want.push_back(*only_);
+	} else {
+		dir_.rescan();
+		want = dir_.inodes();
+	}
+	for (uint32_t ns : want) {
+		if (netns_.count(ns))
+			continue;
+		if (auto c = read_counters(ns))
+			netns_[ns] = PerNetns{*c, {}, false};
+	}
+}
+
+void SynDropMonitor::attribute(SynDropObservation& o, const std::vector<ts_sock_rec>& listeners,
+			       const std::vector<uint16_t>& recent) const
+{
+	const ts_sock_rec* hit = nullptr;
+	int hits = 0;
+	for (const auto& l : listeners) {
+		bool full = o.cause == TS_SYN_ACCEPT_FULL
+				? l.accept_queue > 0 && l.accept_queue >= l.accept_queue_max
+				: l.syn_queue > 0 && l.syn_queue >= l.accept_queue_max;
+		if (full) {
+			hit = &l;
+			hits++;
+		}
+	}
+	if (hits == 1) {
+		o.lport = hit->t.lport;
+		o.family = hit->t.family;
+		o.has_queues = true;
+		o.q.accept_queue = hit->accept_queue;
+		o.q.accept_queue_max = hit->accept_queue_max;
+		o.q.syn_queue = hit->syn_queue;
+		o.q.syn_queue_max = hit->accept_queue_max;
+		return;
+	}
+	std::vector<uint16_t> ports = recent;
+	std::sort(ports.begin(), ports.end());
+	ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+	if (hits == 0 && ports.size() == 1)
+		o.lport = ports[0];
+}
+
+std::vector<SynDropObservation> SynDropMonitor::tick(const std::map<uint32_t, uint64_t>& ack_overflows,
+						     const std::map<uint32_t, std::vector<uint16_t>>& recent_ports)
+{
+	if (!only_ && ++ticks_ % 10 == 0)
+		discover(); // containers come and go
+	std::vector<SynDropObservation> out;
+	for (auto& [ns, st] : netns_) {
+		auto now = read_counters(ns);
+		if (!now)
+			continue;
+		auto ack = ack_overflows.find(ns);
+		SynDropTotals t = split_syn_drops(st.base, *now, ack == ack_overflows.end() ? 0 : ack->second);
+		std::pair<uint8_t, uint64_t> deltas[] = {
+		    {TS_SYN_QUEUE_FULL, t.syn_queue_full - std::min(t.syn_queue_full, st.reported.syn_queue_full)},
+		    {TS_SYN_COOKIE_SENT, t.cookie_sent - std::min(t.cookie_sent, st.reported.cookie_sent)},
+		    {TS_SYN_ACCEPT_FULL, t.accept_queue_full - std::min(t.accept_queue_full, st.reported.accept_queue_full)},
+		    {TS_SYN_OTHER, t.other - std::min(t.other, st.reported.other)},
+		};
+		st.reported.syn_queue_full = std::max(st.reported.syn_queue_full, t.syn_queue_full);
+		st.reported.cookie_sent = std::max(st.reported.cookie_sent, t.cookie_sent);
+		st.reported.accept_queue_full = std::max(st.reported.accept_queue_full, t.accept_queue_full);
+		st.reported.other = std::max(st.reported.other, t.other);
+
+		bool any = false;
+		for (auto& d : deltas)
+			any = any || d.second;
+		if (!any)
+			continue;
+		// Only pay for a snapshot (one pass over the netns's TCP tables) when needed.
+		std::vector<ts_sock_rec> listeners;
+		std::optional<NetnsKnobs> knobs;
+		if (auto path = dir_.path_for(ns)) {
+			if (snapshot_)
+				listeners = snapshot_->read(*path);
+			ScopedNetns in(*path);
+			if (in.entered())
+				knobs = read_current_netns_knobs();
+		}
+		auto recent = recent_ports.find(ns);
+		for (auto& [cause, count] : deltas) {
+			if (!count)
+				continue;
+			SynDropObservation o;
+			o.netns = ns;
+			o.cause = cause;
+			if (cause == TS_SYN_OTHER && knobs && knobs->tcp_syncookies == 0)
+				o.cause = TS_SYN_LAST_QUARTER;
+			o.count = count;
+			attribute(o, listeners, recent == recent_ports.end() ? std::vector<uint16_t>{} : recent->second);
+			if (knobs) {
+				o.q.syncookies = (uint8_t)knobs->tcp_syncookies.value_or(0);
+				o.q.abort_on_overflow = (uint8_t)knobs->tcp_abort_on_overflow.value_or(0);
+			}
+			out.push_back(o);
+		}
+	}
+	return out;
+}
+
+} // namespace tcpsight

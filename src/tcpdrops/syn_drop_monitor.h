@@ -1,0 +1,67 @@
+// syn-drop on kernels where no hook sees the refused SYN (tcp_conn_request drops it
+// and the skb ends in consume_skb, not kfree_skb): the netns's own counters say how
+// many SYNs were refused and why, and an iter/tcp snapshot says which listener was
+// full. Reported as aggregated observations (source "counter"), never as invented
+// per-packet events.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "core/net_counters.h"
+#include "core/netns.h"
+#include "core/socket_snapshot.h"
+#include "shared/events.h"
+
+namespace tcpsight {
+
+struct SynDropObservation {
+	uint32_t netns = 0;
+	uint8_t cause = TS_SYN_OTHER; // enum ts_syn_drop_cause
+	uint64_t count = 0;
+	uint16_t lport = 0; // 0: no single listener could be named
+	uint8_t family = 0;
+	bool has_queues = false;
+	ts_queues q{};
+};
+
+// Cumulative counter totals split into causes (pure; unit-tested).
+struct SynDropTotals {
+	uint64_t syn_queue_full = 0, cookie_sent = 0, accept_queue_full = 0, other = 0;
+};
+// `base` and `now` are CounterMaps of one netns; `ack_overflows` is how many
+// listen-overflow events (final-ACK drops, also counted in ListenOverflows) the
+// tracing hooks saw in that netns since `base`.
+SynDropTotals split_syn_drops(const CounterMap& base, const CounterMap& now, uint64_t ack_overflows);
+
+class SynDropMonitor {
+public:
+	// `snapshot` may be null (no iter/tcp): causes are still counted, ports are not named.
+	SynDropMonitor(NetnsDirectory& dir, const SocketSnapshot* snapshot, std::optional<uint32_t> only_netns);
+
+	// Counter deltas since the last tick. `ack_overflows` is cumulative per netns;
+	// `recent_ports` lists listener ports the tracing hooks named per netns since the
+	// last tick (a fallback when the snapshot finds no full listener).
+	std::vector<SynDropObservation> tick(const std::map<uint32_t, uint64_t>& ack_overflows,
+					     const std::map<uint32_t, std::vector<uint16_t>>& recent_ports);
+
+private:
+	struct PerNetns {
+		CounterMap base;
+		SynDropTotals reported;
+		bool syncookies_off = false;
+	};
+	void discover();
+	std::optional<CounterMap> read_counters(uint32_t netns);
+	void attribute(SynDropObservation& o, const std::vector<ts_sock_rec>& listeners,
+		       const std::vector<uint16_t>& recent) const;
+
+	NetnsDirectory& dir_;
+	const SocketSnapshot* snapshot_;
+	std::optional<uint32_t> only_;
+	std::map<uint32_t, PerNetns> netns_;
+	unsigned ticks_ = 0;
+};
+
+} // namespace tcpsight
