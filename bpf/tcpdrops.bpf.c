@@ -115,30 +115,32 @@ int BPF_PROG(synack_retransmit__tracepoint, const struct sock *sk, const struct 
 
 /* ---- kfree_skb: listen overflow, conntrack, every other TCP drop ---------- */
 
-static __always_inline bool reason_is(__u32 reason, __u32 value, bool exists)
-{
-	return exists && reason == value;
-}
-
 /*
- * Accept-queue overflow at the final ACK (tcp_check_req -> syn_recv_sock fails):
- *  - 6.15+: reason TCP_LISTEN_OVERFLOW (a11a791ca81e), rx_sk = the listener;
- *  - 6.11-6.14: NOT_SPECIFIED with rx_sk = a listener whose accept queue is over
- *    its limit (sk_acceptq_is_full: ack_backlog > max);
- *  - before 6.11 there is no rx_sk: indistinguishable, counted via ListenOverflows.
+ * Accept-queue overflow at the final ACK (syn_recv_sock fails: sk_acceptq_is_full).
+ *  - 6.15+: reason TCP_LISTEN_OVERFLOW from tcp_check_req (a11a791ca81e);
+ *  - a syncookie ACK that overflows (cookie_v4_check -> tcp_get_cookie_sock) is
+ *    dropped as NO_SOCKET (seen on 6.18);
+ *  - 6.11-6.14 report every overflow as NOT_SPECIFIED.
+ * The last two are recognised by rx_sk (6.11+, c53795d48ee8) being a listener
+ * whose accept queue is over its limit (ack_backlog > max), and the packet being
+ * a handshake-completing ACK: an RST or SYN at such a listener is something else.
+ * Before 6.11 there is no rx_sk: only the ListenOverflows counter sees it.
  */
-static __always_inline bool is_listen_overflow(__u32 reason, const struct sock *rx_sk)
+static __always_inline bool is_listen_overflow(__u32 reason, const struct sock *rx_sk,
+					       const struct pkt_tuple *pkt, bool parsed)
 {
 	bool has_lo = bpf_core_enum_value_exists(enum skb_drop_reason,
 						  SKB_DROP_REASON_TCP_LISTEN_OVERFLOW);
 
-	if (reason_is(reason, bpf_core_enum_value(enum skb_drop_reason,
-						  SKB_DROP_REASON_TCP_LISTEN_OVERFLOW), has_lo))
+	if (has_lo && reason == bpf_core_enum_value(enum skb_drop_reason,
+						    SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
 		return true;
-	if (has_lo || !rx_sk)
+	if (!rx_sk || !parsed || !pkt->ack || pkt->rst || pkt->syn)
 		return false;
-	return reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED) &&
-	       BPF_CORE_READ(rx_sk, __sk_common.skc_state) == TCP_LISTEN &&
+	if (reason != bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NO_SOCKET) &&
+	    (has_lo || reason != bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED)))
+		return false;
+	return BPF_CORE_READ(rx_sk, __sk_common.skc_state) == TCP_LISTEN &&
 	       sk_ack_backlog(rx_sk) > sk_max_ack_backlog(rx_sk);
 }
 
@@ -194,7 +196,7 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u64 loc
 	if (parsed == PKT_UNREADABLE && (!sk || !sk_is_tcp(sk)))
 		return 0;
 
-	if (is_listen_overflow(reason, rx_sk)) {
+	if (is_listen_overflow(reason, rx_sk, &pkt, parsed == PKT_TCP)) {
 		e.kind = TS_KIND_LISTEN_OVERFLOW;
 	} else if (kfree_skb_has_reason() &&
 		   reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP) &&

@@ -74,6 +74,7 @@ static __always_inline void listener_queues(const struct sock *sk, struct ts_que
  */
 struct pkt_tuple {
 	__u8 family;
+	__u8 syn, ack, rst; /* TCP flags */
 	__u16 sport, dport;
 	__u8 saddr[16], daddr[16];
 };
@@ -117,6 +118,9 @@ static __always_inline enum pkt_parse parse_tcp_packet(const struct sk_buff *skb
 		return PKT_UNREADABLE;
 	t->sport = bpf_ntohs(th.source);
 	t->dport = bpf_ntohs(th.dest);
+	t->syn = th.syn;
+	t->ack = th.ack;
+	t->rst = th.rst;
 	return PKT_TCP;
 }
 

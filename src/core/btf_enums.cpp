@@ -56,12 +56,15 @@ EnumNames::EnumNames(const struct btf* btf)
 	static const char* const rst_prefixes[] = {"SK_RST_REASON_", nullptr};
 	static const char* const state_prefixes[] = {"TCP_", nullptr};
 
-	int drop_id = btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM);
-	if (drop_id > 0)
-		read_enum(btf, btf__type_by_id(btf, drop_id), drop_prefixes, drop_reasons_);
-	int rst_id = btf__find_by_name_kind(btf, "sk_rst_reason", BTF_KIND_ENUM);
-	if (rst_id > 0)
-		read_enum(btf, btf__type_by_id(btf, rst_id), rst_prefixes, rst_reasons_);
+	// A kernel may emit a named enum as ENUM64 (pahole does for 64-bit values).
+	for (int kind : {(int)BTF_KIND_ENUM, (int)BTF_KIND_ENUM64}) {
+		int drop_id = btf__find_by_name_kind(btf, "skb_drop_reason", kind);
+		if (drop_id > 0)
+			read_enum(btf, btf__type_by_id(btf, drop_id), drop_prefixes, drop_reasons_);
+		int rst_id = btf__find_by_name_kind(btf, "sk_rst_reason", kind);
+		if (rst_id > 0)
+			read_enum(btf, btf__type_by_id(btf, rst_id), rst_prefixes, rst_reasons_);
+	}
 	// TCP states live in an anonymous enum (include/net/tcp_states.h); find it by member.
 	for (unsigned id = 1; id < btf__type_cnt(btf); id++) {
 		const struct btf_type* t = btf__type_by_id(btf, id);

@@ -1,6 +1,7 @@
 #include "tcpdrops/session.h"
 
 #include <bpf/bpf.h>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -106,8 +107,11 @@ void Tcpdrops::configure(tcpdrops_bpf& skel)
 	ro->filter_netns = netns_filter_.value_or(0);
 	ro->filter_family = o_.common.family();
 	ro->filter_ports_on = !o_.ports.empty();
-	// syn-drop needs the final-ACK overflows to tell them from SYN-time ones.
-	ro->kinds_mask = kinds_mask_ | (wanted(kinds_mask_, TS_KIND_SYN_DROP) ? 1u << TS_KIND_LISTEN_OVERFLOW : 0);
+	// syn-drop needs the final-ACK overflows to tell them from SYN-time ones, and the
+	// listener ports those and SYN-ACK retransmits name; userspace drops what was not asked.
+	ro->kinds_mask = kinds_mask_ | (wanted(kinds_mask_, TS_KIND_SYN_DROP)
+					    ? (1u << TS_KIND_LISTEN_OVERFLOW) | (1u << TS_KIND_SYNACK_RETRANS)
+					    : 0);
 	ro->emit_events = o_.common.interval == 0;
 	ro->aggregate = o_.common.interval > 0;
 	ro->include_unspecified = o_.all_reasons;
@@ -159,7 +163,7 @@ void Tcpdrops::on_event(const void* data, size_t size)
 		return;
 	activity_.note(*e);
 	if (!wanted(kinds_mask_, e->kind))
-		return; // kept in the kernel only to count final-ACK overflows
+		return; // kept in the kernel only for the syn-drop monitor
 	events_++;
 	out_->event(decode_event(*e, ctx_));
 }
@@ -264,6 +268,7 @@ void Tcpdrops::report_lost(const LostCounts& delta)
 
 int Tcpdrops::run()
 {
+	auto t0 = std::chrono::steady_clock::now();
 	preflight("tcpdrops");
 	libbpf_log::install(o_.common.verbose);
 	signals::install();
@@ -298,6 +303,9 @@ int Tcpdrops::run()
 	if (!o_.common.interval)
 		out_->header();
 	out_->flush();
+	auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+	std::fprintf(stderr, "tcpdrops: ready in %lld ms (%s); Ctrl-C to stop\n", (long long)ready_ms.count(),
+		     rungs_summary(ladder_).c_str());
 
 	LoopSpec spec;
 	spec.duration_s = o_.common.duration;

@@ -60,11 +60,25 @@ void SynDropMonitor::discover()
 		if (netns_.count(ns))
 			continue;
 		if (auto c = read_counters(ns))
-			netns_[ns] = PerNetns{*c, {}, false};
+			netns_[ns] = PerNetns{*c, {}, {}};
 	}
 }
 
-void SynDropMonitor::attribute(SynDropObservation& o, const std::vector<ts_sock_rec>& listeners,
+// A remembered full listener names the culprit for this many ticks (seconds).
+static constexpr unsigned kRememberTicks = 10;
+
+static void fill_from_listener(SynDropObservation& o, const ts_sock_rec& l)
+{
+	o.lport = l.t.lport;
+	o.family = l.t.family;
+	o.has_queues = true;
+	o.q.accept_queue = l.accept_queue;
+	o.q.accept_queue_max = l.accept_queue_max;
+	o.q.syn_queue = l.syn_queue;
+	o.q.syn_queue_max = l.accept_queue_max;
+}
+
+void SynDropMonitor::attribute(SynDropObservation& o, PerNetns& st, const std::vector<ts_sock_rec>& listeners,
 			       const std::vector<uint16_t>& recent) const
 {
 	const ts_sock_rec* hit = nullptr;
@@ -79,13 +93,13 @@ void SynDropMonitor::attribute(SynDropObservation& o, const std::vector<ts_sock_
 		}
 	}
 	if (hits == 1) {
-		o.lport = hit->t.lport;
-		o.family = hit->t.family;
-		o.has_queues = true;
-		o.q.accept_queue = hit->accept_queue;
-		o.q.accept_queue_max = hit->accept_queue_max;
-		o.q.syn_queue = hit->syn_queue;
-		o.q.syn_queue_max = hit->accept_queue_max;
+		fill_from_listener(o, *hit);
+		st.last_full[o.cause] = {*hit, ticks_};
+		return;
+	}
+	auto mem = st.last_full.find(o.cause);
+	if (hits == 0 && mem != st.last_full.end() && ticks_ - mem->second.second <= kRememberTicks) {
+		fill_from_listener(o, mem->second.first);
 		return;
 	}
 	std::vector<uint16_t> ports = recent;
@@ -98,7 +112,7 @@ void SynDropMonitor::attribute(SynDropObservation& o, const std::vector<ts_sock_
 std::vector<SynDropObservation> SynDropMonitor::tick(const std::map<uint32_t, uint64_t>& ack_overflows,
 						     const std::map<uint32_t, std::vector<uint16_t>>& recent_ports)
 {
-	if (!only_ && ++ticks_ % 10 == 0)
+	if (++ticks_ % 10 == 0 && !only_)
 		discover(); // containers come and go
 	std::vector<SynDropObservation> out;
 	for (auto& [ns, st] : netns_) {
@@ -134,7 +148,8 @@ std::vector<SynDropObservation> SynDropMonitor::tick(const std::map<uint32_t, ui
 				knobs = read_current_netns_knobs();
 		}
 		auto recent = recent_ports.find(ns);
-		for (auto& [cause, count] : deltas) {
+		for (auto& [cause_, count] : deltas) {
+			uint8_t cause = cause_;
 			if (!count)
 				continue;
 			SynDropObservation o;
@@ -143,7 +158,7 @@ std::vector<SynDropObservation> SynDropMonitor::tick(const std::map<uint32_t, ui
 			if (cause == TS_SYN_OTHER && knobs && knobs->tcp_syncookies == 0)
 				o.cause = TS_SYN_LAST_QUARTER;
 			o.count = count;
-			attribute(o, listeners, recent == recent_ports.end() ? std::vector<uint16_t>{} : recent->second);
+			attribute(o, st, listeners, recent == recent_ports.end() ? std::vector<uint16_t>{} : recent->second);
 			if (knobs) {
 				o.q.syncookies = (uint8_t)knobs->tcp_syncookies.value_or(0);
 				o.q.abort_on_overflow = (uint8_t)knobs->tcp_abort_on_overflow.value_or(0);

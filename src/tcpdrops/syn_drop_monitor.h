@@ -50,11 +50,13 @@ private:
 	struct PerNetns {
 		CounterMap base;
 		SynDropTotals reported;
-		bool syncookies_off = false;
+		// The last listener a snapshot found full, per cause, and when: queues drain
+		// between a burst of drops and the next tick.
+		std::map<uint8_t, std::pair<ts_sock_rec, unsigned>> last_full;
 	};
 	void discover();
 	std::optional<CounterMap> read_counters(uint32_t netns);
-	void attribute(SynDropObservation& o, const std::vector<ts_sock_rec>& listeners,
+	void attribute(SynDropObservation& o, PerNetns& st, const std::vector<ts_sock_rec>& listeners,
 		       const std::vector<uint16_t>& recent) const;
 
 	NetnsDirectory& dir_;

@@ -1,0 +1,388 @@
+// tcpdrops on the running kernel: each scenario provokes one cause in a throwaway netns
+// (recipes from shared/reference/kernel-hooks.md §5), then asserts the exact events
+// from `tcpdrops --json` and that their number equals the kernel's own counter.
+#include <catch2/catch_test_macros.hpp>
+#include <cstdlib>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "support/scenario.h"
+
+using namespace tcpsight::test;
+
+namespace {
+
+// The rung expected to produce events: "tracepoint" on the 6.18 host; the guest runs
+// set TCPSIGHT_EXPECT_SOURCE to fentry or kprobe.
+std::string expected_source()
+{
+	const char* s = std::getenv("TCPSIGHT_EXPECT_SOURCE");
+	return s ? s : "tracepoint";
+}
+
+std::vector<std::string> tool_args(const TestNetns& ns, std::vector<std::string> extra)
+{
+	std::vector<std::string> a = {"--json", "--netns", ns.path()};
+	if (const char* forced = std::getenv("TCPSIGHT_ATTACH")) {
+		a.push_back("--attach");
+		a.push_back(forced);
+	}
+	a.insert(a.end(), extra.begin(), extra.end());
+	return a;
+}
+
+const char* kDropPureAcksTo = "nft add table ip t; nft add chain ip t out '{type filter hook output priority 0;}'; "
+			      "nft add rule ip t out tcp dport %d 'tcp flags & (fin|syn|rst|psh|ack) == ack' drop";
+
+std::string fmt(const char* f, int port)
+{
+	char b[512];
+	snprintf(b, sizeof(b), f, port);
+	return b;
+}
+
+void close_all(std::vector<int>& fds)
+{
+	for (int fd : fds)
+		close(fd);
+	fds.clear();
+}
+
+// Closes with a RST (SO_LINGER 0) so no retransmit or FIN follows.
+void abort_close(int fd)
+{
+	linger l{1, 0};
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+void require_ports(const std::vector<JsonObject>& evs, const char* field, long long port)
+{
+	for (const auto& e : evs) {
+		INFO("event lport=" << str(e, "lport") << " rport=" << str(e, "rport"));
+		REQUIRE(num(e, field) == port);
+	}
+}
+
+} // namespace
+
+TEST_CASE("retransmits: TLP then RTOs, one event per TcpRetransSegs", "[host][retrans]")
+{
+	require_root();
+	TestNetns ns("rtx");
+	int lfd = ns.listen_tcp("127.0.0.1", 17001, 16);
+	int cfd = ns.connect_blocking("127.0.0.1", 17001, 2000);
+	REQUIRE(cfd >= 0);
+	int afd = accept(lfd, nullptr, nullptr);
+	REQUIRE(afd >= 0);
+
+	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", "retrans"}));
+	auto before = ns.counters();
+	// The server's ACKs never leave: the client's data is retransmitted.
+	ns.exec("nft add table ip t; nft add chain ip t out '{type filter hook output priority 0;}'; "
+		"nft add rule ip t out tcp sport 17001 drop");
+	char data[100] = {};
+	REQUIRE(send(cfd, data, sizeof(data), 0) == (ssize_t)sizeof(data));
+	sleep_ms(1500);
+	abort_close(cfd);
+	auto after = ns.counters();
+	auto evs = of_kind(tool.stop(), "retrans");
+	REQUIRE(tool.exit_code() == 0);
+
+	REQUIRE(evs.size() >= 2);
+	REQUIRE((long long)evs.size() == (long long)counter_delta(before, after, "Tcp.RetransSegs"));
+	require_ports(evs, "rport", 17001);
+	CHECK(str(evs[0], "retrans_kind") == "tlp");
+	for (size_t i = 0; i < evs.size(); i++) {
+		CHECK(str(evs[i], "source") == expected_source());
+		CHECK(str(evs[i], "state") == "ESTABLISHED");
+		CHECK(num(evs[i], "total_retrans") == (long long)i + 1);
+		if (i > 0)
+			CHECK(str(evs[i], "retrans_kind") == "rto");
+	}
+	close(afd);
+	close(lfd);
+}
+
+static void listen_overflow_scenario(bool abort_on_overflow)
+{
+	require_root();
+	TestNetns ns(abort_on_overflow ? "lo-abort" : "lo");
+	if (abort_on_overflow)
+		ns.exec("sysctl -qw net.ipv4.tcp_abort_on_overflow=1");
+	int lfd = ns.listen_tcp("127.0.0.1", 17002, 1);
+	int first = ns.connect_blocking("127.0.0.1", 17002, 2000);
+	REQUIRE(first >= 0);
+	sleep_ms(100);
+
+	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", "listen-overflow"}));
+	auto before = ns.counters();
+	ns.exec(fmt(kDropPureAcksTo, 17002));
+	std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", 17002), ns.connect_nonblocking("127.0.0.1", 17002)};
+	sleep_ms(300);
+	for (int fd : clients)
+		send(fd, "y", 1, MSG_NOSIGNAL); // completes the handshake: one child fits, one overflows
+	sleep_ms(1200);
+	for (int fd : clients)
+		abort_close(fd);
+	clients.clear();
+	auto after = ns.counters();
+	auto evs = of_kind(tool.stop(), "listen-overflow");
+
+	REQUIRE(!evs.empty());
+	REQUIRE((long long)evs.size() == (long long)counter_delta(before, after, "TcpExt.ListenOverflows"));
+	for (const auto& e : evs) {
+		CHECK(str(e, "source") == expected_source());
+		CHECK(num(e, "lport") == 17002);
+		CHECK(str(e, "reason") == "TCP_LISTEN_OVERFLOW");
+		CHECK(str(e, "state") == "LISTEN");
+		CHECK(num(e, "accept_queue") == 2);
+		CHECK(num(e, "accept_queue_max") == 1);
+		CHECK(str(e, "abort_on_overflow") == (abort_on_overflow ? "true" : "false"));
+		CHECK(str(e, "hint").find("net.core.somaxconn (now 4096)") != std::string::npos);
+	}
+	close(first);
+	close(lfd);
+}
+
+TEST_CASE("listen overflow at the final ACK", "[host][listen-overflow]") { listen_overflow_scenario(false); }
+
+TEST_CASE("listen overflow with tcp_abort_on_overflow=1", "[host][listen-overflow]") { listen_overflow_scenario(true); }
+
+static void syn_queue_scenario(int syncookies)
+{
+	require_root();
+	TestNetns ns("synq" + std::to_string(syncookies));
+	ns.exec("sysctl -qw net.ipv4.tcp_syncookies=" + std::to_string(syncookies));
+	int lfd = ns.listen_tcp("127.0.0.1", 17003, 1);
+	ns.exec(fmt(kDropPureAcksTo, 17003)); // requests stay in the SYN queue
+
+	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", "syn-drop"}));
+	auto before = ns.counters();
+	std::vector<int> clients;
+	for (int i = 0; i < 3; i++)
+		clients.push_back(ns.connect_nonblocking("127.0.0.1", 17003));
+	sleep_ms(2300); // the first SYN retransmit (1 s) is refused too; the next is at 3 s
+	close_all(clients);
+	auto after = ns.counters();
+	auto evs = of_kind(tool.stop(), "syn-drop");
+
+	std::string cause = syncookies ? "cookie_sent" : "syn_queue_full";
+	std::string counter = syncookies ? "TcpExt.TCPReqQFullDoCookies" : "TcpExt.TCPReqQFullDrop";
+	long long expected = (long long)counter_delta(before, after, counter);
+	REQUIRE(expected > 0);
+	REQUIRE(sum_count(evs) == expected);
+	for (const auto& e : evs) {
+		CHECK(str(e, "source") == "counter");
+		CHECK(str(e, "reason") == cause);
+		CHECK(num(e, "lport") == 17003);
+		CHECK(num(e, "syn_queue") == 2);
+		CHECK(num(e, "syn_queue_max") == 1);
+		CHECK(num(e, "syncookies") == syncookies);
+	}
+	close(lfd);
+}
+
+TEST_CASE("SYN queue full with syncookies off: SYNs dropped", "[host][syn-drop]") { syn_queue_scenario(0); }
+
+TEST_CASE("SYN queue full with syncookies on: cookies sent", "[host][syn-drop]") { syn_queue_scenario(1); }
+
+TEST_CASE("accept queue full at SYN time: SYNs dropped", "[host][syn-drop]")
+{
+	require_root();
+	TestNetns ns("accq");
+	int lfd = ns.listen_tcp("127.0.0.1", 17004, 0); // holds one child (0 + 1)
+	int first = ns.connect_blocking("127.0.0.1", 17004, 2000);
+	REQUIRE(first >= 0);
+	sleep_ms(100);
+
+	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", "syn-drop,listen-overflow"}));
+	auto before = ns.counters();
+	std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", 17004)};
+	sleep_ms(1500);
+	close_all(clients);
+	auto after = ns.counters();
+	auto all = tool.stop();
+	auto evs = of_kind(all, "syn-drop");
+
+	long long expected = (long long)counter_delta(before, after, "TcpExt.ListenOverflows");
+	REQUIRE(expected >= 1);
+	REQUIRE(sum_count(evs) == expected);
+	CHECK(of_kind(all, "listen-overflow").empty()); // no final ACK was involved
+	for (const auto& e : evs) {
+		CHECK(str(e, "reason") == "accept_queue_full");
+		CHECK(num(e, "lport") == 17004);
+		CHECK(num(e, "accept_queue") == 1);
+		CHECK(num(e, "accept_queue_max") == 0);
+	}
+	close(first);
+	close(lfd);
+}
+
+TEST_CASE("conntrack insert failure: the SYN clashes with an existing reply tuple", "[host][conntrack]")
+{
+	require_root();
+	TestNetns ns("ctclash");
+	ns.exec("nft add table ip t; "
+		"nft add chain ip t out '{type filter hook output priority 0;}'; nft add rule ip t out ct state new counter; "
+		"nft add chain ip t in '{type filter hook input priority 0;}'; nft add rule ip t in ct state new counter");
+	ns.exec("conntrack -I -p tcp -s 127.0.0.2 -d 127.0.0.1 --sport 5555 --dport 17020 --reply-src 127.0.0.1 "
+		"--reply-dst 127.0.0.1 --reply-port-src 17020 --reply-port-dst 40100 --state ESTABLISHED -t 120 "
+		">/dev/null 2>&1");
+	int lfd = ns.listen_tcp("127.0.0.1", 17020, 16);
+
+	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", "conntrack"}));
+	auto before = ns.counters();
+	std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", 17020, 40100)};
+	sleep_ms(1500);
+	close_all(clients);
+	auto after = ns.counters();
+	auto evs = of_kind(tool.stop(), "conntrack");
+
+	long long expected = (long long)counter_delta(before, after, "Conntrack.insert_failed");
+	REQUIRE(expected >= 1);
+	REQUIRE((long long)evs.size() == expected);
+	for (const auto& e : evs) {
+		CHECK(str(e, "source") == expected_source());
+		CHECK(str(e, "reason") == "NETFILTER_DROP");
+		CHECK(str(e, "ct_cause") == "insert_failed");
+		CHECK(str(e, "ct_entry") == "unconfirmed");
+		CHECK(num(e, "lport") == 40100);
+		CHECK(num(e, "rport") == 17020);
+	}
+	close(lfd);
+}
+
+namespace {
+// Lowers the global nf_conntrack_max and restores it on every path out.
+struct ConntrackMaxGuard {
+	std::string old;
+	explicit ConntrackMaxGuard(int value)
+	{
+		old = sh_out("cat /proc/sys/net/netfilter/nf_conntrack_max");
+		while (!old.empty() && (old.back() == '\n' || old.back() == ' '))
+			old.pop_back();
+		sh("sysctl -qw net.netfilter.nf_conntrack_max=" + std::to_string(value));
+	}
+	~ConntrackMaxGuard() { system(("sysctl -qw net.netfilter.nf_conntrack_max=" + old).c_str()); }
+};
+} // namespace
+
+TEST_CASE("conntrack table full: new flows refused", "[host][conntrack]")
+{
+	require_root();
+	TestNetns ns("ctfull");
+	ns.exec("nft add table ip t; "
+		"nft add chain ip t out '{type filter hook output priority 0;}'; nft add rule ip t out ct state new counter; "
+		"nft add chain ip t in '{type filter hook input priority 0;}'; nft add rule ip t in ct state new counter");
+	int lfd = ns.listen_tcp("127.0.0.1", 17021, 64);
+	std::vector<int> held;
+	{
+		ConntrackMaxGuard guard(4);
+		for (int i = 0; i < 4; i++) {
+			int fd = ns.connect_blocking("127.0.0.1", 17021, 2000);
+			REQUIRE(fd >= 0); // ESTABLISHED flows are ASSURED: early_drop cannot evict them
+			held.push_back(fd);
+		}
+		ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", "conntrack"}));
+		auto before = ns.counters();
+		std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", 17021)};
+		sleep_ms(1500);
+		close_all(clients);
+		auto after = ns.counters();
+		auto evs = of_kind(tool.stop(), "conntrack");
+
+		long long expected = (long long)counter_delta(before, after, "Conntrack.drop");
+		REQUIRE(expected >= 1);
+		REQUIRE((long long)evs.size() == expected);
+		for (const auto& e : evs) {
+			CHECK(str(e, "source") == expected_source());
+			CHECK(str(e, "ct_cause") == "table_full");
+			CHECK(str(e, "ct_entry") == "none");
+			CHECK(num(e, "rport") == 17021);
+			CHECK(num(e, "ct_max") == 4);
+			CHECK(num(e, "ct_count") == 4);
+			CHECK(str(e, "hint").find("nf_conntrack_max 4") != std::string::npos);
+		}
+	}
+	close_all(held);
+	close(lfd);
+}
+
+TEST_CASE("a drop with a named reason, and filters keep out the rest", "[host][drop]")
+{
+	require_root();
+	TestNetns ns("noso");
+	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", "drop", "--port", "17030"}));
+	std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", 17030), ns.connect_nonblocking("127.0.0.1", 17031)};
+	sleep_ms(300);
+	close_all(clients);
+	auto all = tool.stop();
+
+	auto evs = of_kind(all, "drop");
+	REQUIRE(evs.size() == 1);
+	CHECK(all.size() == evs.size());
+	CHECK(str(evs[0], "source") == expected_source());
+	CHECK(str(evs[0], "reason") == "NO_SOCKET");
+	CHECK(num(evs[0], "lport") == 17030);
+	CHECK(str(evs[0], "laddr") == "127.0.0.1");
+	CHECK(str(evs[0], "family") == "ipv4");
+	CHECK(num(evs[0], "netns") == ns.inode());
+}
+
+TEST_CASE("summary mode counts listen overflows like the kernel's counter", "[host][summary]")
+{
+	require_root();
+	TestNetns ns("sum");
+	int lfd = ns.listen_tcp("127.0.0.1", 17005, 1);
+	int first = ns.connect_blocking("127.0.0.1", 17005, 2000);
+	REQUIRE(first >= 0);
+	sleep_ms(100);
+
+	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--interval", "1"}));
+	auto before = ns.counters();
+	ns.exec(fmt(kDropPureAcksTo, 17005));
+	std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", 17005), ns.connect_nonblocking("127.0.0.1", 17005)};
+	sleep_ms(300);
+	for (int fd : clients)
+		send(fd, "y", 1, MSG_NOSIGNAL);
+	sleep_ms(1700);
+	for (int fd : clients)
+		abort_close(fd);
+	clients.clear();
+	auto after = ns.counters();
+	auto rows = tool.stop();
+
+	auto intervals = of_kind(rows, "interval");
+	REQUIRE(intervals.size() >= 2);
+	for (const auto& i : intervals)
+		CHECK(num(i, "lost") == 0);
+	auto lo = of_kind(rows, "listen-overflow");
+	REQUIRE(!lo.empty());
+	REQUIRE(sum_count(lo) == (long long)counter_delta(before, after, "TcpExt.ListenOverflows"));
+	for (const auto& r : lo) {
+		CHECK(num(r, "lport") == 17005);
+		CHECK(num(r, "accept_queue_max") == 1);
+		CHECK(str(r, "reason") == "TCP_LISTEN_OVERFLOW");
+	}
+	// RetransSegs counts data and SYN-ACK retransmits alike.
+	CHECK(sum_count(of_kind(rows, "retrans")) + sum_count(of_kind(rows, "synack-retrans")) ==
+	      (long long)counter_delta(before, after, "Tcp.RetransSegs"));
+	close(first);
+	close(lfd);
+}
+
+TEST_CASE("probes list every hook with its rung", "[host][probes]")
+{
+	require_root();
+	auto r = run_command(tcpdrops_binary(), {"--probes"});
+	REQUIRE(r.exit_code == 0);
+	for (const char* hook : {"retransmit", "synack-retransmit", "kfree-skb", "syn-drop"})
+		CHECK(r.out.find(hook) != std::string::npos);
+	CHECK(r.out.find("NOT REPORTED") == std::string::npos);
+	CHECK(r.out.find("cannot see:") != std::string::npos);
+	auto check = run_command(tcpdrops_binary(), {"--check"});
+	CHECK(check.exit_code == 0);
+	CHECK(check.out.find("check passed") != std::string::npos);
+}

@@ -1,0 +1,288 @@
+#include "support/scenario.h"
+
+#include <arpa/inet.h>
+#include <catch2/catch_test_macros.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include "core/netns.h"
+
+namespace tcpsight::test {
+
+void require_root()
+{
+	if (geteuid() != 0)
+		SKIP("host scenarios need root (they create network namespaces and load BPF)");
+}
+
+std::string sh_out(const std::string& cmd)
+{
+	std::string full = cmd + " 2>&1";
+	FILE* p = popen(full.c_str(), "r");
+	if (!p)
+		throw std::runtime_error("popen failed: " + cmd);
+	std::string out;
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		out.append(buf, n);
+	int st = pclose(p);
+	if (st != 0)
+		throw std::runtime_error("command failed (" + std::to_string(st) + "): " + cmd + "\n" + out);
+	return out;
+}
+
+void sh(const std::string& cmd) { sh_out(cmd); }
+
+void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+TestNetns::TestNetns(const std::string& tag)
+{
+	name_ = "tsight-" + tag + "-" + std::to_string(getpid());
+	system(("ip netns del " + name_ + " 2>/dev/null").c_str());
+	sh("ip netns add " + name_);
+	sh("ip -n " + name_ + " link set lo up");
+}
+
+TestNetns::~TestNetns() { system(("ip netns del " + name_ + " 2>/dev/null").c_str()); }
+
+uint32_t TestNetns::inode() const
+{
+	struct stat st;
+	return stat(path().c_str(), &st) == 0 ? (uint32_t)st.st_ino : 0;
+}
+
+void TestNetns::exec(const std::string& cmd) const
+{
+	std::string quoted;
+	for (char c : cmd)
+		quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+	sh("ip netns exec " + name_ + " sh -c '" + quoted + "'");
+}
+
+CounterMap TestNetns::counters() const
+{
+	ScopedNetns in(path());
+	if (!in.entered())
+		throw std::runtime_error("cannot enter " + path());
+	return read_current_netns_counters();
+}
+
+static sockaddr_in make_addr(const std::string& addr, uint16_t port)
+{
+	sockaddr_in a{};
+	a.sin_family = AF_INET;
+	a.sin_port = htons(port);
+	inet_pton(AF_INET, addr.c_str(), &a.sin_addr);
+	return a;
+}
+
+int TestNetns::listen_tcp(const std::string& addr, uint16_t port, int backlog) const
+{
+	ScopedNetns in(path());
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	auto a = make_addr(addr, port);
+	if (bind(fd, (sockaddr*)&a, sizeof(a)) != 0 || listen(fd, backlog) != 0)
+		throw std::runtime_error(std::string("listen failed: ") + std::strerror(errno));
+	return fd;
+}
+
+int TestNetns::connect_nonblocking(const std::string& addr, uint16_t port, uint16_t bind_port) const
+{
+	ScopedNetns in(path());
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (bind_port) {
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		auto b = make_addr(addr, bind_port);
+		if (bind(fd, (sockaddr*)&b, sizeof(b)) != 0)
+			throw std::runtime_error(std::string("bind failed: ") + std::strerror(errno));
+	}
+	auto a = make_addr(addr, port);
+	connect(fd, (sockaddr*)&a, sizeof(a));
+	return fd;
+}
+
+int TestNetns::connect_blocking(const std::string& addr, uint16_t port, int timeout_ms) const
+{
+	int fd = connect_nonblocking(addr, port);
+	pollfd p{fd, POLLOUT, 0};
+	if (poll(&p, 1, timeout_ms) <= 0) {
+		close(fd);
+		return -ETIMEDOUT;
+	}
+	int err = 0;
+	socklen_t len = sizeof(err);
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err) {
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+uint64_t counter_delta(const CounterMap& before, const CounterMap& after, const std::string& key)
+{
+	auto a = before.find(key), b = after.find(key);
+	uint64_t va = a == before.end() ? 0 : a->second, vb = b == after.end() ? 0 : b->second;
+	return vb - va;
+}
+
+static pid_t spawn(const std::string& binary, const std::vector<std::string>& args, int* out_fd, int* err_fd)
+{
+	int o[2], e[2];
+	if (pipe2(o, O_CLOEXEC) || pipe2(e, O_CLOEXEC))
+		throw std::runtime_error("pipe failed");
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		std::vector<char*> argv;
+		argv.push_back(const_cast<char*>(binary.c_str()));
+		for (const auto& a : args)
+			argv.push_back(const_cast<char*>(a.c_str()));
+		argv.push_back(nullptr);
+		execv(binary.c_str(), argv.data());
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	*out_fd = o[0];
+	*err_fd = e[0];
+	return pid;
+}
+
+ToolRun::ToolRun(const std::string& binary, const std::vector<std::string>& args)
+{
+	pid_ = spawn(binary, args, &out_fd_, &err_fd_);
+	drain(10000, true);
+	if (err_.find(" ready in ") == std::string::npos)
+		throw std::runtime_error("tool did not become ready; stderr: " + err_ + " stdout: " + out_);
+}
+
+void ToolRun::drain(int timeout_ms, bool until_ready)
+{
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+	while (out_fd_ >= 0 || err_fd_ >= 0) {
+		if (until_ready && err_.find(" ready in ") != std::string::npos)
+			return;
+		int left = (int)std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+		if (left <= 0)
+			return;
+		pollfd p[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+		if (poll(p, 2, left) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			if (!(p[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			char buf[8192];
+			ssize_t n = read(p[i].fd, buf, sizeof(buf));
+			int& fd = i == 0 ? out_fd_ : err_fd_;
+			if (n <= 0) {
+				close(fd);
+				fd = -1;
+			} else {
+				(i == 0 ? out_ : err_).append(buf, n);
+			}
+		}
+	}
+}
+
+std::vector<JsonObject> ToolRun::stop()
+{
+	if (pid_ > 0) {
+		kill(pid_, SIGINT);
+		drain(15000, false);
+		int st = 0;
+		if (waitpid(pid_, &st, 0) == pid_)
+			status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		pid_ = -1;
+	}
+	return parse_json_lines(out_);
+}
+
+ToolRun::~ToolRun()
+{
+	if (pid_ > 0) {
+		kill(pid_, SIGKILL);
+		waitpid(pid_, nullptr, 0);
+	}
+	if (out_fd_ >= 0)
+		close(out_fd_);
+	if (err_fd_ >= 0)
+		close(err_fd_);
+}
+
+CommandResult run_command(const std::string& binary, const std::vector<std::string>& args, int timeout_ms)
+{
+	CommandResult r;
+	int out_fd, err_fd;
+	pid_t pid = spawn(binary, args, &out_fd, &err_fd);
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+	while (out_fd >= 0 || err_fd >= 0) {
+		int left = (int)std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		pollfd p[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+		if (poll(p, 2, left) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			if (!(p[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			char buf[8192];
+			int& fd = i == 0 ? out_fd : err_fd;
+			ssize_t n = read(fd, buf, sizeof(buf));
+			if (n <= 0) {
+				close(fd);
+				fd = -1;
+			} else {
+				(i == 0 ? r.out : r.err).append(buf, n);
+			}
+		}
+	}
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return r;
+}
+
+std::string tcpdrops_binary() { return TCPSIGHT_TOOLS_DIR "/tcpdrops"; }
+
+std::vector<JsonObject> of_kind(const std::vector<JsonObject>& evs, const std::string& kind)
+{
+	std::vector<JsonObject> out;
+	for (const auto& e : evs)
+		if (has(e, "kind") && str(e, "kind") == kind)
+			out.push_back(e);
+	return out;
+}
+
+long long sum_count(const std::vector<JsonObject>& rows)
+{
+	long long n = 0;
+	for (const auto& r : rows)
+		n += num(r, "count");
+	return n;
+}
+
+} // namespace tcpsight::test

@@ -1,0 +1,87 @@
+// Host-test scenarios: a throwaway network namespace (deleted on every path, with its
+// nft tables and conntrack entries), sockets created inside it, the tool under test
+// run as a child process, and the kernel's own counters before and after.
+#pragma once
+#include <chrono>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "core/net_counters.h"
+#include "support/json_lines.h"
+
+namespace tcpsight::test {
+
+// Skips (Catch2 SKIP) unless root; a host or VM scenario cannot run otherwise.
+void require_root();
+
+// Runs a shell command; throws with its output when it fails.
+void sh(const std::string& cmd);
+// Same, returning stdout.
+std::string sh_out(const std::string& cmd);
+
+class TestNetns {
+public:
+	explicit TestNetns(const std::string& tag);
+	~TestNetns();
+	TestNetns(const TestNetns&) = delete;
+	TestNetns& operator=(const TestNetns&) = delete;
+
+	const std::string& name() const { return name_; }
+	std::string path() const { return "/var/run/netns/" + name_; }
+	uint32_t inode() const;
+	// `ip netns exec NAME sh -c CMD`
+	void exec(const std::string& cmd) const;
+	CounterMap counters() const;
+
+	// Sockets created inside the namespace (they stay in it after we return).
+	int listen_tcp(const std::string& addr, uint16_t port, int backlog) const;
+	int connect_nonblocking(const std::string& addr, uint16_t port, uint16_t bind_port = 0) const;
+	// Blocking connect with a timeout; returns the fd or -errno.
+	int connect_blocking(const std::string& addr, uint16_t port, int timeout_ms) const;
+
+private:
+	std::string name_;
+};
+
+// Counter difference, 0 when absent.
+uint64_t counter_delta(const CounterMap& before, const CounterMap& after, const std::string& key);
+
+// The tool as a child process. Waits for its "ready" line on stderr.
+class ToolRun {
+public:
+	ToolRun(const std::string& binary, const std::vector<std::string>& args);
+	~ToolRun();
+	ToolRun(const ToolRun&) = delete;
+	ToolRun& operator=(const ToolRun&) = delete;
+
+	// SIGINT, then everything it printed; its exit status in exit_code().
+	std::vector<JsonObject> stop();
+	std::string stdout_text() const { return out_; }
+	std::string stderr_text() const { return err_; }
+	int exit_code() const { return status_; }
+
+private:
+	void drain(int timeout_ms, bool until_ready);
+	pid_t pid_ = -1;
+	int out_fd_ = -1, err_fd_ = -1;
+	std::string out_, err_;
+	int status_ = -1;
+};
+
+// Result of running a command to completion.
+struct CommandResult {
+	int exit_code = -1;
+	std::string out, err;
+};
+CommandResult run_command(const std::string& binary, const std::vector<std::string>& args, int timeout_ms = 20000);
+
+std::string tcpdrops_binary();
+
+// Events of one kind (and optionally one port, local or remote).
+std::vector<JsonObject> of_kind(const std::vector<JsonObject>& evs, const std::string& kind);
+long long sum_count(const std::vector<JsonObject>& rows);
+
+void sleep_ms(int ms);
+
+} // namespace tcpsight::test

@@ -1,0 +1,86 @@
+#include <catch2/catch_test_macros.hpp>
+#include <set>
+
+#include "core/attach_ladder.h"
+#include "core/kernel_features.h"
+#include "core/probes_report.h"
+#include "tcpdrops/hooks.h"
+
+using namespace tcpsight;
+
+namespace {
+// A kernel like the project's 6.18 machines: tracepoints yes, fentry EPERM, no kprobes.
+struct TracepointOnlyKernel : KernelFeatures {
+	std::set<std::string> missing_tracepoints;
+	Probe tracepoint_btf(const std::string& n) override
+	{
+		return missing_tracepoints.count(n) ? Probe{false, "tracepoint not in this kernel"} : Probe{true, {}};
+	}
+	Probe fentry(const std::string&) override { return {false, "trial load: Operation not permitted"}; }
+	Probe kprobe(const std::string&) override { return {false, "no kprobe PMU"}; }
+	Probe iter(const std::string&) override { return {true, {}}; }
+};
+
+std::vector<HookSpec> three_rung_hook()
+{
+	return {{"retransmit", "retrans",
+		 {{Rung::Fentry, "retransmit__fentry", "__tcp_retransmit_skb", "nothing"},
+		  {Rung::Kprobe, "retransmit__kprobe", "__tcp_retransmit_skb", "nothing"},
+		  {Rung::Tracepoint, "retransmit__tracepoint", "tcp:tcp_retransmit_skb", "segs"}}}};
+}
+} // namespace
+
+TEST_CASE("the ladder falls to the tracepoint rung and records why", "[unit]")
+{
+	TracepointOnlyKernel k;
+	AttachLadder l(three_rung_hook());
+	l.plan(k);
+	REQUIRE(l.chosen("retransmit"));
+	CHECK(l.chosen("retransmit")->rung == Rung::Tracepoint);
+	REQUIRE(l.state(0).rejected.size() == 2);
+	CHECK(l.state(0).rejected[0] == "fentry __tcp_retransmit_skb: trial load: Operation not permitted");
+	CHECK(l.state(0).rejected[1] == "kprobe __tcp_retransmit_skb: no kprobe PMU");
+}
+
+TEST_CASE("demoting a rung that failed to load moves to the next, then to none", "[unit]")
+{
+	TracepointOnlyKernel k;
+	AttachLadder l(three_rung_hook());
+	l.plan(k);
+	CHECK(l.demote("retransmit__tracepoint", "load: Invalid argument"));
+	CHECK(l.chosen("retransmit") == nullptr);
+	CHECK(l.attached_count() == 0);
+	CHECK_FALSE(l.demote("no_such_program", "x"));
+	auto report = probes_report(l);
+	CHECK(report.find("NOT REPORTED") != std::string::npos);
+	CHECK(report.find("tried tracepoint tcp:tcp_retransmit_skb: load: Invalid argument") != std::string::npos);
+}
+
+TEST_CASE("a forced rung only applies to hooks that have it", "[unit]")
+{
+	TracepointOnlyKernel k;
+	auto hooks = three_rung_hook();
+	hooks.push_back({"syn-drop", "syn-drop", {{Rung::Counter, "", "TcpExt counters", "tuple"}}});
+	AttachLadder l(hooks);
+	l.plan(k, Rung::Kprobe);
+	CHECK(l.chosen("retransmit") == nullptr); // kprobe was forced and refused
+	REQUIRE(l.chosen("syn-drop"));
+	CHECK(l.chosen("syn-drop")->rung == Rung::Counter);
+	CHECK(rungs_summary(l) == "retransmit=none syn-drop=counter");
+}
+
+TEST_CASE("tcpdrops hooks on a tracepoint-only kernel", "[unit]")
+{
+	TracepointOnlyKernel k;
+	AttachLadder l(tcpdrops_hooks());
+	l.plan(k);
+	CHECK(rungs_summary(l) == "retransmit=tracepoint synack-retransmit=tracepoint kfree-skb=tracepoint syn-drop=iter");
+	for (const auto& h : l.hooks())
+		for (const auto& r : h.rungs)
+			CHECK((r.rung == Rung::Counter || r.rung == Rung::Iter || !r.program.empty()));
+	k.missing_tracepoints.insert("kfree_skb");
+	l.plan(k);
+	CHECK(l.chosen("kfree-skb") == nullptr);
+	CHECK(parse_rung("fentry") == Rung::Fentry);
+	CHECK_FALSE(parse_rung("uprobe").has_value());
+}
