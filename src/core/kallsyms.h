@@ -14,6 +14,10 @@ struct SymbolRange {
 	uint64_t end = 0; // the next symbol's address
 };
 
+// Streams /proc/kallsyms only until `name` and the symbol after it are seen: the kernel
+// spends ~50 ms producing the whole file, too much for start-up.
+std::optional<SymbolRange> find_kernel_symbol(const std::string& name);
+
 class Kallsyms {
 public:
 	// Parses text in /proc/kallsyms format; `text_only` keeps t/T symbols.

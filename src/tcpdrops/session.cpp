@@ -83,7 +83,7 @@ private:
 	AttachLadder ladder_;
 	KernelFeatures features_;
 	std::unique_ptr<EnumNames> names_;
-	Kallsyms ksyms_;
+	std::optional<Kallsyms> ksyms_;
 	NetnsDirectory netns_dir_;
 	std::unique_ptr<KnobCache> knobs_;
 	std::optional<uint32_t> netns_filter_;
@@ -115,7 +115,7 @@ void Tcpdrops::configure(tcpdrops_bpf& skel)
 	ro->emit_events = o_.common.interval == 0;
 	ro->aggregate = o_.common.interval > 0;
 	ro->include_unspecified = o_.all_reasons;
-	if (auto r = ksyms_.range("nf_hook_slow")) {
+	if (auto r = find_kernel_symbol("nf_hook_slow")) {
 		ro->nf_hook_slow_start = r->start;
 		ro->nf_hook_slow_end = r->end;
 	}
@@ -241,6 +241,7 @@ void Tcpdrops::on_interval(double seconds)
 	uint64_t total = 0;
 	for (const auto& r : kept)
 		total += r.count;
+	events_ += total;
 	rank(kept, o_.common.top);
 
 	IntervalInfo info;
@@ -278,7 +279,6 @@ int Tcpdrops::run()
 	if (!features_.vmlinux_btf())
 		throw Failure("cannot read the kernel's BTF", "a kernel with CONFIG_DEBUG_INFO_BTF=y is required");
 	names_ = std::make_unique<EnumNames>(features_.vmlinux_btf());
-	ksyms_ = Kallsyms::load();
 	ladder_.plan(features_, o_.common.forced_rung());
 	load();
 	start_syn_drop_monitor();
@@ -295,7 +295,11 @@ int Tcpdrops::run()
 	knobs_ = std::make_unique<KnobCache>(netns_dir_);
 	ctx_.names = names_.get();
 	ctx_.clock = WallClock();
-	ctx_.symbolize = [this](uint64_t a) { return ksyms_.symbolize(a); };
+	ctx_.symbolize = [this](uint64_t a) {
+		if (!ksyms_) // loaded on the first call site to name, not at start-up
+			ksyms_ = Kallsyms::load();
+		return ksyms_->symbolize(a);
+	};
 	ctx_.knobs = [this](uint32_t ns) { return knobs_->get(ns); };
 	out_ = o_.common.json ? make_json_output(stdout) : make_text_output(stdout);
 	EventReader reader(skel_->maps.events, skel_->maps.lost,
@@ -314,9 +318,8 @@ int Tcpdrops::run()
 	spec.each_interval = [this](double s) { on_interval(s); };
 	spec.on_lost = [this](const LostCounts& d) { report_lost(d); };
 	run_poll_loop(reader, *out_, spec);
-	if (lost_total_.any())
-		std::fprintf(stderr, "tcpdrops: %llu events reported, %llu lost\n", (unsigned long long)events_,
-			     (unsigned long long)lost_total_.events);
+	std::fprintf(stderr, "tcpdrops: %llu events reported, %llu lost\n", (unsigned long long)events_,
+		     (unsigned long long)lost_total_.events);
 	return 0;
 }
 

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: installs dependencies (scripts/setup.sh), builds, then runs
+# every CTest label: unit (no root), host (root; scenarios in throwaway netns on the
+# running kernel). Exit status is ctest's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+labels="${TCPSIGHT_TEST_LABELS:-unit|host}"
+cd build
+ctest --output-on-failure --timeout 300 -L "$labels"
