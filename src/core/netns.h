@@ -46,6 +46,20 @@ private:
 	bool entered_ = false;
 };
 
+// Runs `read` inside the netns with that inode; nullopt when it cannot be entered
+// (gone, or no path to it).
+template <typename Read>
+auto read_in_netns(NetnsDirectory& dir, uint32_t inode, Read&& read) -> std::optional<decltype(read())>
+{
+	auto path = dir.path_for(inode);
+	if (!path)
+		return std::nullopt;
+	ScopedNetns in(*path);
+	if (!in.entered())
+		return std::nullopt;
+	return read();
+}
+
 // Whole file, or nullopt.
 std::optional<std::string> read_text_file(const std::string& path);
 

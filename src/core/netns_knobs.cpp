@@ -44,15 +44,10 @@ std::optional<NetnsKnobs> KnobCache::get(uint32_t netns)
 	auto it = cache_.find(netns);
 	if (it != cache_.end() && now - it->second.read_at < ttl_)
 		return it->second.knobs;
-	auto path = dir_.path_for(netns);
-	if (!path)
-		return std::nullopt;
-	ScopedNetns in(*path);
-	if (!in.entered())
-		return std::nullopt;
-	Entry e{read_current_netns_knobs(), now};
-	cache_[netns] = e;
-	return e.knobs;
+	auto knobs = read_in_netns(dir_, netns, read_current_netns_knobs);
+	if (knobs)
+		cache_[netns] = Entry{*knobs, now};
+	return knobs;
 }
 
 } // namespace tcpsight

@@ -38,13 +38,7 @@ SynDropMonitor::SynDropMonitor(NetnsDirectory& dir, const SocketSnapshot* snapsh
 
 std::optional<CounterMap> SynDropMonitor::read_counters(uint32_t netns)
 {
-	auto path = dir_.path_for(netns);
-	if (!path)
-		return std::nullopt;
-	ScopedNetns in(*path);
-	if (!in.entered())
-		return std::nullopt;
-	return read_current_netns_counters();
+	return read_in_netns(dir_, netns, read_current_netns_counters);
 }
 
 void SynDropMonitor::discover()
@@ -139,14 +133,9 @@ std::vector<SynDropObservation> SynDropMonitor::tick(const std::map<uint32_t, ui
 			continue;
 		// Only pay for a snapshot (one pass over the netns's TCP tables) when needed.
 		std::vector<ts_sock_rec> listeners;
-		std::optional<NetnsKnobs> knobs;
-		if (auto path = dir_.path_for(ns)) {
-			if (snapshot_)
-				listeners = snapshot_->read(*path);
-			ScopedNetns in(*path);
-			if (in.entered())
-				knobs = read_current_netns_knobs();
-		}
+		if (auto path = dir_.path_for(ns); path && snapshot_)
+			listeners = snapshot_->read(*path);
+		std::optional<NetnsKnobs> knobs = read_in_netns(dir_, ns, read_current_netns_knobs);
 		auto recent = recent_ports.find(ns);
 		for (auto& [cause_, count] : deltas) {
 			uint8_t cause = cause_;

@@ -3,7 +3,9 @@
 // from `tcpdrops --json` and that their number equals the kernel's own counter.
 #include <catch2/catch_test_macros.hpp>
 #include <cstdlib>
+#include <algorithm>
 #include <netinet/in.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -65,6 +67,49 @@ void require_ports(const std::vector<JsonObject>& evs, const char* field, long l
 	}
 }
 
+// A `ct state` rule on output and input makes the netns track its connections.
+void enable_conntrack(const TestNetns& ns)
+{
+	ns.exec("nft add table ip t; "
+		"nft add chain ip t out '{type filter hook output priority 0;}'; nft add rule ip t out ct state new counter; "
+		"nft add chain ip t in '{type filter hook input priority 0;}'; nft add rule ip t in ct state new counter");
+}
+
+// kernel-hooks.md E2: a listener with backlog 1 and one queued child; pure ACKs to it
+// dropped so two handshakes wait in the SYN queue; each client's first data segment
+// completes its handshake: one child fits, the other overflows (and is retried).
+struct FinalAckOverflow {
+	const TestNetns& ns;
+	uint16_t port;
+	int lfd = -1, first = -1;
+	std::vector<int> clients;
+
+	FinalAckOverflow(const TestNetns& n, uint16_t p) : ns(n), port(p)
+	{
+		lfd = ns.listen_tcp("127.0.0.1", port, 1);
+		first = ns.connect_blocking("127.0.0.1", port, 2000);
+		REQUIRE(first >= 0);
+		sleep_ms(100);
+	}
+	void provoke(int wait_ms)
+	{
+		ns.exec(fmt(kDropPureAcksTo, port));
+		clients = {ns.connect_nonblocking("127.0.0.1", port), ns.connect_nonblocking("127.0.0.1", port)};
+		sleep_ms(300);
+		for (int fd : clients)
+			send(fd, "y", 1, MSG_NOSIGNAL);
+		sleep_ms(wait_ms);
+		for (int fd : clients)
+			abort_close(fd);
+		clients.clear();
+	}
+	~FinalAckOverflow()
+	{
+		close(first);
+		close(lfd);
+	}
+};
+
 } // namespace
 
 TEST_CASE("retransmits: TLP then RTOs, one event per TcpRetransSegs", "[host][retrans]")
@@ -111,22 +156,10 @@ static void listen_overflow_scenario(bool abort_on_overflow)
 	TestNetns ns(abort_on_overflow ? "lo-abort" : "lo");
 	if (abort_on_overflow)
 		ns.exec("sysctl -qw net.ipv4.tcp_abort_on_overflow=1");
-	int lfd = ns.listen_tcp("127.0.0.1", 17002, 1);
-	int first = ns.connect_blocking("127.0.0.1", 17002, 2000);
-	REQUIRE(first >= 0);
-	sleep_ms(100);
-
+	FinalAckOverflow scenario(ns, 17002);
 	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", "listen-overflow"}));
 	auto before = ns.counters();
-	ns.exec(fmt(kDropPureAcksTo, 17002));
-	std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", 17002), ns.connect_nonblocking("127.0.0.1", 17002)};
-	sleep_ms(300);
-	for (int fd : clients)
-		send(fd, "y", 1, MSG_NOSIGNAL); // completes the handshake: one child fits, one overflows
-	sleep_ms(1200);
-	for (int fd : clients)
-		abort_close(fd);
-	clients.clear();
+	scenario.provoke(1200);
 	auto after = ns.counters();
 	auto evs = of_kind(tool.stop(), "listen-overflow");
 
@@ -142,8 +175,6 @@ static void listen_overflow_scenario(bool abort_on_overflow)
 		CHECK(str(e, "abort_on_overflow") == (abort_on_overflow ? "true" : "false"));
 		CHECK(str(e, "hint").find("net.core.somaxconn (now 4096)") != std::string::npos);
 	}
-	close(first);
-	close(lfd);
 }
 
 TEST_CASE("listen overflow at the final ACK", "[host][listen-overflow]") { listen_overflow_scenario(false); }
@@ -224,9 +255,7 @@ TEST_CASE("conntrack insert failure: the SYN clashes with an existing reply tupl
 {
 	require_root();
 	TestNetns ns("ctclash");
-	ns.exec("nft add table ip t; "
-		"nft add chain ip t out '{type filter hook output priority 0;}'; nft add rule ip t out ct state new counter; "
-		"nft add chain ip t in '{type filter hook input priority 0;}'; nft add rule ip t in ct state new counter");
+	enable_conntrack(ns);
 	ns.exec("conntrack -I -p tcp -s 127.0.0.2 -d 127.0.0.1 --sport 5555 --dport 17020 --reply-src 127.0.0.1 "
 		"--reply-dst 127.0.0.1 --reply-port-src 17020 --reply-port-dst 40100 --state ESTABLISHED -t 120 "
 		">/dev/null 2>&1");
@@ -273,9 +302,7 @@ TEST_CASE("conntrack table full: new flows refused", "[host][conntrack]")
 {
 	require_root();
 	TestNetns ns("ctfull");
-	ns.exec("nft add table ip t; "
-		"nft add chain ip t out '{type filter hook output priority 0;}'; nft add rule ip t out ct state new counter; "
-		"nft add chain ip t in '{type filter hook input priority 0;}'; nft add rule ip t in ct state new counter");
+	enable_conntrack(ns);
 	int lfd = ns.listen_tcp("127.0.0.1", 17021, 64);
 	std::vector<int> held;
 	{
@@ -335,22 +362,10 @@ TEST_CASE("summary mode counts listen overflows like the kernel's counter", "[ho
 {
 	require_root();
 	TestNetns ns("sum");
-	int lfd = ns.listen_tcp("127.0.0.1", 17005, 1);
-	int first = ns.connect_blocking("127.0.0.1", 17005, 2000);
-	REQUIRE(first >= 0);
-	sleep_ms(100);
-
+	FinalAckOverflow scenario(ns, 17005);
 	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--interval", "1"}));
 	auto before = ns.counters();
-	ns.exec(fmt(kDropPureAcksTo, 17005));
-	std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", 17005), ns.connect_nonblocking("127.0.0.1", 17005)};
-	sleep_ms(300);
-	for (int fd : clients)
-		send(fd, "y", 1, MSG_NOSIGNAL);
-	sleep_ms(1700);
-	for (int fd : clients)
-		abort_close(fd);
-	clients.clear();
+	scenario.provoke(1700);
 	auto after = ns.counters();
 	auto rows = tool.stop();
 
@@ -369,8 +384,6 @@ TEST_CASE("summary mode counts listen overflows like the kernel's counter", "[ho
 	// RetransSegs counts data and SYN-ACK retransmits alike.
 	CHECK(sum_count(of_kind(rows, "retrans")) + sum_count(of_kind(rows, "synack-retrans")) ==
 	      (long long)counter_delta(before, after, "Tcp.RetransSegs"));
-	close(first);
-	close(lfd);
 }
 
 TEST_CASE("probes list every hook with its rung", "[host][probes]")
@@ -385,4 +398,33 @@ TEST_CASE("probes list every hook with its rung", "[host][probes]")
 	auto check = run_command(tcpdrops_binary(), {"--check"});
 	CHECK(check.exit_code == 0);
 	CHECK(check.out.find("check passed") != std::string::npos);
+}
+
+TEST_CASE("piped into head it exits quietly; SIGINT flushes and exits 0", "[host][signals]")
+{
+	require_root();
+	TestNetns ns("pipe");
+	// The text header is line 1; the first event (a NO_SOCKET drop) is line 2.
+	std::string cmd = "set -o pipefail; " + tcpdrops_binary() + " --netns " + ns.path() + " --kinds drop | head -n 2";
+	pid_t gen = fork();
+	if (gen == 0) {
+		sleep_ms(800);
+		for (int i = 0; i < 20; i++) {
+			int fd = ns.connect_nonblocking("127.0.0.1", 17040);
+			sleep_ms(100);
+			close(fd);
+		}
+		_exit(0);
+	}
+	auto r = run_command("/bin/bash", {"-c", cmd}, 15000);
+	waitpid(gen, nullptr, 0);
+	CHECK(r.exit_code == 0);
+	CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);
+	CHECK(r.out.find("NO_SOCKET") != std::string::npos);
+	CHECK(r.err.find("error") == std::string::npos);
+
+	ToolRun tool(tcpdrops_binary(), {"--json", "--netns", ns.path()});
+	tool.stop();
+	CHECK(tool.exit_code() == 0);
+	CHECK(tool.stderr_text().find("0 events reported, 0 lost") != std::string::npos);
 }

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <functional>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdexcept>
@@ -174,32 +175,41 @@ ToolRun::ToolRun(const std::string& binary, const std::vector<std::string>& args
 		throw std::runtime_error("tool did not become ready; stderr: " + err_ + " stdout: " + out_);
 }
 
-void ToolRun::drain(int timeout_ms, bool until_ready)
+// Reads a child's stdout and stderr until both close, the deadline passes, or `done`.
+static void read_child(int& out_fd, int& err_fd, std::string& out, std::string& err, int timeout_ms,
+		       const std::function<bool()>& done)
 {
 	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-	while (out_fd_ >= 0 || err_fd_ >= 0) {
-		if (until_ready && err_.find(" ready in ") != std::string::npos)
+	while (out_fd >= 0 || err_fd >= 0) {
+		if (done && done())
 			return;
 		int left = (int)std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
 		if (left <= 0)
 			return;
-		pollfd p[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+		pollfd p[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
 		if (poll(p, 2, left) <= 0)
 			continue;
 		for (int i = 0; i < 2; i++) {
 			if (!(p[i].revents & (POLLIN | POLLHUP)))
 				continue;
+			int& fd = i == 0 ? out_fd : err_fd;
 			char buf[8192];
-			ssize_t n = read(p[i].fd, buf, sizeof(buf));
-			int& fd = i == 0 ? out_fd_ : err_fd_;
+			ssize_t n = read(fd, buf, sizeof(buf));
 			if (n <= 0) {
 				close(fd);
 				fd = -1;
 			} else {
-				(i == 0 ? out_ : err_).append(buf, n);
+				(i == 0 ? out : err).append(buf, n);
 			}
 		}
 	}
+}
+
+void ToolRun::drain(int timeout_ms, bool until_ready)
+{
+	read_child(out_fd_, err_fd_, out_, err_, timeout_ms, [&] {
+		return until_ready && err_.find(" ready in ") != std::string::npos;
+	});
 }
 
 std::vector<JsonObject> ToolRun::stop()
@@ -232,30 +242,9 @@ CommandResult run_command(const std::string& binary, const std::vector<std::stri
 	CommandResult r;
 	int out_fd, err_fd;
 	pid_t pid = spawn(binary, args, &out_fd, &err_fd);
-	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-	while (out_fd >= 0 || err_fd >= 0) {
-		int left = (int)std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			break;
-		}
-		pollfd p[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-		if (poll(p, 2, left) <= 0)
-			continue;
-		for (int i = 0; i < 2; i++) {
-			if (!(p[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			char buf[8192];
-			int& fd = i == 0 ? out_fd : err_fd;
-			ssize_t n = read(fd, buf, sizeof(buf));
-			if (n <= 0) {
-				close(fd);
-				fd = -1;
-			} else {
-				(i == 0 ? r.out : r.err).append(buf, n);
-			}
-		}
-	}
+	read_child(out_fd, err_fd, r.out, r.err, timeout_ms, nullptr);
+	if (out_fd >= 0 || err_fd >= 0)
+		kill(pid, SIGKILL); // timed out
 	if (out_fd >= 0)
 		close(out_fd);
 	if (err_fd >= 0)
