@@ -25,6 +25,11 @@ const volatile __u64 nf_hook_slow_start = 0;
 const volatile __u64 nf_hook_slow_end = 0;
 /* Report kfree_skb drops whose reason is NOT_SPECIFIED (noisy, no cause). */
 const volatile __u8 include_unspecified = 0;
+/* The listen-overflow hook has its own rung (fexit/kretprobe syn_recv_sock): the
+ * kfree_skb program must not report the same drop again. */
+const volatile __u8 kfree_skips_listen_overflow = 0;
+/* slow-accept: report accepts that waited longer than this (event mode). */
+const volatile __u64 accept_wait_ns = 0;
 
 /* ---- retransmits ---------------------------------------------------------- */
 
@@ -80,6 +85,28 @@ int BPF_PROG(retransmit__tracepoint, const struct sock *sk, const struct sk_buff
 	if (retransmit_tp_has_err())
 		err = (__s32)ctx[2];
 	handle_retransmit(sk, err, 0, TS_SRC_TRACEPOINT);
+	return 0;
+}
+
+/*
+ * __tcp_retransmit_skb, not tcp_retransmit_skb: tail-loss probes call the inner
+ * function directly (tcp_send_loss_probe), so the outer one misses TLPs. fexit
+ * sees every attempt with its result (like the 6.17+ tracepoint) and `segs`.
+ */
+SEC("fexit/__tcp_retransmit_skb")
+int BPF_PROG(retransmit__fentry, struct sock *sk, struct sk_buff *skb, int segs)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	handle_retransmit(sk, (__s32)ret, segs, TS_SRC_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/__tcp_retransmit_skb")
+int BPF_KPROBE(retransmit__kprobe, struct sock *sk, struct sk_buff *skb, int segs)
+{
+	handle_retransmit(sk, 0, segs, TS_SRC_KPROBE);
 	return 0;
 }
 
@@ -197,6 +224,8 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u64 loc
 		return 0;
 
 	if (is_listen_overflow(reason, rx_sk, &pkt, parsed == PKT_TCP)) {
+		if (kfree_skips_listen_overflow)
+			return 0;
 		e.kind = TS_KIND_LISTEN_OVERFLOW;
 	} else if (kfree_skb_has_reason() &&
 		   reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP) &&
@@ -252,4 +281,313 @@ int BPF_PROG(kfree_skb__tracepoint, struct sk_buff *skb, void *location)
 	if (kfree_skb_has_rx_sk())
 		rx_sk = (const struct sock *)ctx[3];
 	return handle_kfree_skb(skb, (__u64)location, reason, rx_sk, TS_SRC_TRACEPOINT);
+}
+
+/* ---- listen overflow on every kernel: syn_recv_sock returning NULL -------- */
+
+/*
+ * tcp_v{4,6}_syn_recv_sock() create the child for a completed handshake (from
+ * tcp_check_req or a syncookie ACK). On `if (sk_acceptq_is_full(sk)) goto
+ * exit_overflow` they count ListenOverflows and return NULL, leaving the
+ * listener's ack_backlog over its limit: NULL plus that is the overflow, on every
+ * kernel, where the kfree_skb view needs rx_sk (6.11+).
+ */
+static __always_inline void handle_syn_recv_sock(const struct sock *listener, const struct sk_buff *skb,
+						 __u64 child, __u8 source)
+{
+	struct pkt_tuple pkt = {};
+	struct ts_event e = {};
+
+	if (child || !listener || !kind_wanted(TS_KIND_LISTEN_OVERFLOW))
+		return;
+	if (sk_ack_backlog(listener) <= sk_max_ack_backlog(listener))
+		return; /* NULL for another reason (memory, route) */
+	e.netns = skc_netns((const void *)listener);
+	if (!netns_wanted(e.netns))
+		return;
+	if (parse_tcp_packet(skb, &pkt) == PKT_TCP)
+		tuple_from_packet(&pkt, listener, &e.t);
+	else
+		tuple_from_skc((const void *)listener, &e.t);
+	e.t.state = TCP_LISTEN;
+	if (!event_wanted(&e))
+		return;
+	e.kind = TS_KIND_LISTEN_OVERFLOW;
+	e.source = source;
+	/* The reason the kernel gives this drop: TCP_LISTEN_OVERFLOW from 6.15
+	 * (a11a791ca81e), NOT_SPECIFIED before. */
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
+		e.reason = bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW);
+	else
+		e.reason = bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED);
+	listener_queues(listener, &e.d.q);
+	e.ts_ns = bpf_ktime_get_boot_ns();
+	submit(&e);
+}
+
+/* bpf_get_func_ret (5.17) finds the return value whatever the argument count. */
+SEC("fexit/tcp_v4_syn_recv_sock")
+int BPF_PROG(syn_recv_sock4__fentry, const struct sock *sk, struct sk_buff *skb)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	handle_syn_recv_sock(sk, skb, ret, TS_SRC_FENTRY);
+	return 0;
+}
+
+SEC("fexit/tcp_v6_syn_recv_sock")
+int BPF_PROG(syn_recv_sock6__fentry, const struct sock *sk, struct sk_buff *skb)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	handle_syn_recv_sock(sk, skb, ret, TS_SRC_FENTRY);
+	return 0;
+}
+
+/*
+ * kprobe rung: the arguments are only visible at entry and the result only at
+ * return, so entry stashes them per task (softirq does not nest this function on a
+ * CPU; process context keys by thread).
+ */
+struct call_args {
+	__u64 a0, a1;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct call_args);
+} stash_syn_recv SEC(".maps");
+
+static __always_inline void stash(void *map, __u64 a0, __u64 a1)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct call_args args = {a0, a1};
+
+	bpf_map_update_elem(map, &id, &args, BPF_ANY);
+}
+
+static __always_inline bool unstash(void *map, struct call_args *out)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct call_args *a = bpf_map_lookup_elem(map, &id);
+
+	if (!a)
+		return false;
+	*out = *a;
+	bpf_map_delete_elem(map, &id);
+	return true;
+}
+
+SEC("kprobe/tcp_v4_syn_recv_sock")
+int BPF_KPROBE(syn_recv_sock4__kprobe, const struct sock *sk, struct sk_buff *skb)
+{
+	stash(&stash_syn_recv, (__u64)sk, (__u64)skb);
+	return 0;
+}
+
+SEC("kretprobe/tcp_v4_syn_recv_sock")
+int BPF_KRETPROBE(syn_recv_sock4__kretprobe, void *ret)
+{
+	struct call_args a;
+
+	if (unstash(&stash_syn_recv, &a))
+		handle_syn_recv_sock((const void *)a.a0, (const void *)a.a1, (__u64)ret, TS_SRC_KPROBE);
+	return 0;
+}
+
+SEC("kprobe/tcp_v6_syn_recv_sock")
+int BPF_KPROBE(syn_recv_sock6__kprobe, const struct sock *sk, struct sk_buff *skb)
+{
+	stash(&stash_syn_recv, (__u64)sk, (__u64)skb);
+	return 0;
+}
+
+SEC("kretprobe/tcp_v6_syn_recv_sock")
+int BPF_KRETPROBE(syn_recv_sock6__kretprobe, void *ret)
+{
+	struct call_args a;
+
+	if (unstash(&stash_syn_recv, &a))
+		handle_syn_recv_sock((const void *)a.a0, (const void *)a.a1, (__u64)ret, TS_SRC_KPROBE);
+	return 0;
+}
+
+/* ---- syn-drop per SYN: the kernel's own predicate at tcp_conn_request ------ */
+
+/*
+ * Mirrors tcp_conn_request() (5.10 ... 7.2, unchanged):
+ *   if ((syncookies == 2 || inet_csk_reqsk_queue_is_full(sk)) && !isn) {
+ *           want_cookie = tcp_syn_flood_action();  -> drop unless cookies
+ *   }
+ *   if (sk_acceptq_is_full(sk)) -> ListenOverflows, drop
+ *   if (!syncookies && max_syn_backlog - qlen < max_syn_backlog >> 2 &&
+ *       !tcp_peer_is_proven()) -> drop ("last quarter")
+ * with queue_is_full: qlen > sk_max_ack_backlog, acceptq_is_full: ack_backlog >
+ * sk_max_ack_backlog. isn != 0 is a SYN that hit a TIME_WAIT socket: no limits.
+ * tcp_peer_is_proven() (tcp_metrics) is not evaluated: last-quarter drops of
+ * proven peers are reported although the kernel lets them through.
+ */
+static __always_inline void handle_conn_request(const struct sock *sk, const struct sk_buff *skb, __u8 source)
+{
+	const struct inet_connection_sock *icsk = (const void *)sk;
+	const struct net *net;
+	struct pkt_tuple pkt = {};
+	struct ts_event e = {};
+	__u32 qlen, max, isn = 0;
+	__u8 syncookies, cause;
+	bool queue_path;
+	int max_syn;
+
+	if (!sk || !kind_wanted(TS_KIND_SYN_DROP))
+		return;
+	net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
+	syncookies = BPF_CORE_READ(net, ipv4.sysctl_tcp_syncookies);
+	qlen = BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
+	max = sk_max_ack_backlog(sk);
+	if (bpf_core_field_exists(struct tcp_skb_cb, tcp_tw_isn)) /* TCP_SKB_CB(skb)->tcp_tw_isn */
+		bpf_probe_read_kernel(&isn, sizeof(isn),
+				      (const char *)skb + bpf_core_field_offset(struct sk_buff, cb) +
+					  bpf_core_field_offset(struct tcp_skb_cb, tcp_tw_isn));
+	queue_path = (syncookies == 2 || qlen > max) && !isn;
+	max_syn = BPF_CORE_READ(net, ipv4.sysctl_max_syn_backlog);
+
+	if (queue_path && !syncookies)
+		cause = TS_SYN_QUEUE_FULL;
+	else if (sk_ack_backlog(sk) > max)
+		cause = TS_SYN_ACCEPT_FULL;
+	else if (queue_path && qlen > max)
+		cause = TS_SYN_COOKIE_SENT;
+	else if (!syncookies && !isn && max_syn - (int)qlen < (max_syn >> 2))
+		cause = TS_SYN_LAST_QUARTER;
+	else
+		return; /* accepted: the common case */
+
+	e.netns = net_inum(net);
+	if (!netns_wanted(e.netns))
+		return;
+	if (parse_tcp_packet(skb, &pkt) == PKT_TCP)
+		tuple_from_packet(&pkt, sk, &e.t);
+	else
+		tuple_from_skc((const void *)sk, &e.t);
+	e.t.state = TCP_LISTEN;
+	if (!event_wanted(&e))
+		return;
+	e.kind = TS_KIND_SYN_DROP;
+	e.source = source;
+	listener_queues(sk, &e.d.q);
+	e.d.q.syn_cause = cause;
+	e.ts_ns = bpf_ktime_get_boot_ns();
+	submit(&e);
+}
+
+SEC("fentry/tcp_conn_request")
+int BPF_PROG(conn_request__fentry, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
+	     struct sock *sk, struct sk_buff *skb)
+{
+	handle_conn_request(sk, skb, TS_SRC_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/tcp_conn_request")
+int BPF_KPROBE(conn_request__kprobe, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
+	       struct sock *sk, struct sk_buff *skb)
+{
+	handle_conn_request(sk, skb, TS_SRC_KPROBE);
+	return 0;
+}
+
+/* ---- slow-accept: time a connection waited in the accept queue ------------ */
+
+/* When each child became ESTABLISHED (the kernel keeps no "queued at" time). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);   /* child sock pointer */
+	__type(value, __u64); /* boot ns */
+} established_at SEC(".maps");
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(accept_queued__tracepoint, const struct sock *sk, int oldstate, int newstate)
+{
+	/* A passive child goes SYN_RECV -> ESTABLISHED as it enters the accept queue. */
+	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED &&
+	    BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP) {
+		__u64 key = (__u64)sk, now = bpf_ktime_get_boot_ns();
+		bpf_map_update_elem(&established_at, &key, &now, BPF_ANY);
+	}
+	return 0;
+}
+
+static __always_inline void handle_accept(const struct sock *listener, const struct sock *child, __u8 source)
+{
+	__u64 key = (__u64)child, now, *t;
+	struct ts_event e = {};
+
+	if (!child || !listener || !kind_wanted(TS_KIND_SLOW_ACCEPT))
+		return;
+	t = bpf_map_lookup_elem(&established_at, &key);
+	if (!t)
+		return; /* established before we attached */
+	now = bpf_ktime_get_boot_ns();
+	e.d.acc.wait_ns = now - *t;
+	bpf_map_delete_elem(&established_at, &key);
+	/* Event mode reports waits over the threshold; summary mode histograms all. */
+	if (!aggregate && e.d.acc.wait_ns < accept_wait_ns)
+		return;
+	e.netns = skc_netns((const void *)child);
+	if (!netns_wanted(e.netns))
+		return;
+	tuple_from_skc((const void *)child, &e.t);
+	if (!event_wanted(&e))
+		return;
+	e.kind = TS_KIND_SLOW_ACCEPT;
+	e.source = source;
+	e.d.acc.accept_queue = sk_ack_backlog(listener);
+	e.d.acc.accept_queue_max = sk_max_ack_backlog(listener);
+	e.d.acc.pid = bpf_get_current_pid_tgid() >> 32;
+	e.ts_ns = now;
+	if (aggregate)
+		aggregate_event(&e);
+	if (emit_events && e.d.acc.wait_ns >= accept_wait_ns && bpf_ringbuf_output(&events, &e, sizeof(e), 0))
+		count_lost(0);
+}
+
+/* inet_csk_accept's arguments changed in 6.10 (92ef0fd55ac8, proto_accept_arg);
+ * only the listener (arg 0) and the returned child are used. */
+SEC("fexit/inet_csk_accept")
+int BPF_PROG(accept__fentry, struct sock *sk)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	handle_accept(sk, (const void *)ret, TS_SRC_FENTRY);
+	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct call_args);
+} stash_accept SEC(".maps");
+
+SEC("kprobe/inet_csk_accept")
+int BPF_KPROBE(accept__kprobe, struct sock *sk)
+{
+	stash(&stash_accept, (__u64)sk, 0);
+	return 0;
+}
+
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(accept__kretprobe, void *ret)
+{
+	struct call_args a;
+
+	if (unstash(&stash_accept, &a))
+		handle_accept((const void *)a.a0, (const void *)ret, TS_SRC_KPROBE);
+	return 0;
 }

@@ -24,6 +24,9 @@ int main(int argc, char** argv)
 	    ->check(CLI::Range(1, 65535));
 	app.add_option("-k,--kinds", o.kinds, "only these kinds: " + all_kind_names())->delimiter(',');
 	app.add_flag("--all-reasons", o.all_reasons, "also report kfree_skb drops whose reason is NOT_SPECIFIED");
+	app.add_option("--accept-wait", o.accept_wait_ms,
+		       "slow-accept: report connections that waited longer than this in the accept queue (ms)")
+	    ->check(CLI::Range(0u, 3600000u));
 	if (auto rc = parse_or_exit(app, argc, argv))
 		return *rc;
 	return run_guarded("tcpdrops", [&] { return run_tcpdrops(o); });

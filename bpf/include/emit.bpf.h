@@ -79,6 +79,19 @@ static __always_inline bool event_wanted(const struct ts_event *e)
 	return true;
 }
 
+/* log2 bucket of a duration in ms: 0 for < 2 ms, 1 for 2-3 ms, ... */
+static __always_inline __u8 log2_ms(__u64 ns)
+{
+	__u64 ms = ns / 1000000;
+	__u8 b = 0;
+
+	for (int i = 0; i < 32 && ms > 1; i++) {
+		ms >>= 1;
+		b++;
+	}
+	return b;
+}
+
 static __always_inline __u8 agg_sub(const struct ts_event *e)
 {
 	switch (e->kind) {
@@ -88,6 +101,8 @@ static __always_inline __u8 agg_sub(const struct ts_event *e)
 		return e->d.ct.entry;
 	case TS_KIND_SYN_DROP:
 		return e->d.q.syn_cause;
+	case TS_KIND_SLOW_ACCEPT:
+		return log2_ms(e->d.acc.wait_ns);
 	default:
 		return 0;
 	}
@@ -117,8 +132,12 @@ static __always_inline void aggregate_event(const struct ts_event *e)
 	__sync_fetch_and_add(&v->count, 1);
 	v->last_ns = e->ts_ns;
 	if (e->kind == TS_KIND_SYNACK_RETRANS || e->kind == TS_KIND_LISTEN_OVERFLOW ||
-	    e->kind == TS_KIND_SYN_DROP || e->kind == TS_KIND_SLOW_ACCEPT)
+	    e->kind == TS_KIND_SYN_DROP)
 		v->q = e->d.q;
+	if (e->kind == TS_KIND_SLOW_ACCEPT) {
+		v->q.accept_queue = e->d.acc.accept_queue;
+		v->q.accept_queue_max = e->d.acc.accept_queue_max;
+	}
 }
 
 /* Deliver one fully built event. Filters were applied by the caller. */

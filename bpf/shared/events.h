@@ -94,10 +94,20 @@ struct ts_conntrack {
 	__u64 _pad3;
 };
 
+/* slow-accept: how long a connection waited in the accept queue. */
+struct ts_accept {
+	__u32 accept_queue;     /* listener's queue after this accept */
+	__u32 accept_queue_max;
+	__u64 wait_ns;          /* ESTABLISHED -> returned by accept() */
+	__u32 pid;              /* the accepting process */
+	__u32 _pad;
+};
+
 union ts_detail {
 	struct ts_retrans rtx;
 	struct ts_queues q;
 	struct ts_conntrack ct;
+	struct ts_accept acc;
 	__u8 raw[24];
 };
 
@@ -130,7 +140,7 @@ struct ts_agg_key {
 	__u32 reason;
 	__u16 lport;
 	__u8 kind;
-	__u8 sub; /* rtx_kind, ct entry or syn_cause */
+	__u8 sub; /* rtx_kind, ct entry, syn_cause, or log2 bucket of an accept wait in ms */
 };
 
 struct ts_agg_val {

@@ -37,7 +37,7 @@ std::vector<SummaryRow> SummaryDiffer::diff(const std::vector<AggEntry>& now)
 		r.family = v.family;
 		r.count = v.count - before;
 		r.has_queues = k.kind == TS_KIND_SYNACK_RETRANS || k.kind == TS_KIND_LISTEN_OVERFLOW ||
-			       k.kind == TS_KIND_SYN_DROP || k.kind == TS_KIND_SLOW_ACCEPT;
+			       k.kind == TS_KIND_SYN_DROP;
 		r.q = v.q;
 		before = v.count;
 		rows.push_back(r);

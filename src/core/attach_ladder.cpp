@@ -1,5 +1,6 @@
 #include "core/attach_ladder.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -79,24 +80,39 @@ void AttachLadder::plan(KernelFeatures& features, std::optional<Rung> forced)
 	}
 }
 
+static std::vector<std::string> programs_of(const RungSpec& r)
+{
+	std::vector<std::string> v;
+	if (!r.program.empty())
+		v.push_back(r.program);
+	v.insert(v.end(), r.companions.begin(), r.companions.end());
+	return v;
+}
+
 void AttachLadder::apply_autoload(bpf_object* obj) const
 {
-	for (size_t h = 0; h < hooks_.size(); h++)
-		for (int i = 0; i < (int)hooks_[h].rungs.size(); i++) {
-			const RungSpec& r = hooks_[h].rungs[i];
-			if (r.program.empty())
-				continue;
-			if (bpf_program* p = bpf_object__find_program_by_name(obj, r.program.c_str()))
-				bpf_program__set_autoload(p, i == states_[h].chosen);
-		}
+	// Everything off, then the chosen rungs' programs on: a program may serve
+	// several rungs (a tracepoint companion of both fentry and kprobe rungs).
+	bpf_program* p;
+	bpf_object__for_each_program(p, obj) bpf_program__set_autoload(p, false);
+	for (size_t h = 0; h < hooks_.size(); h++) {
+		if (states_[h].chosen < 0)
+			continue;
+		for (const auto& name : programs_of(hooks_[h].rungs[states_[h].chosen]))
+			if (bpf_program* q = bpf_object__find_program_by_name(obj, name.c_str()))
+				bpf_program__set_autoload(q, true);
+	}
 }
 
 bool AttachLadder::demote(const std::string& program, const std::string& why)
 {
 	for (size_t h = 0; h < hooks_.size(); h++) {
 		int c = states_[h].chosen;
-		if (c >= 0 && !program.empty() && hooks_[h].rungs[c].program == program)
-			return demote_hook(hooks_[h].name, why);
+		if (c < 0 || program.empty())
+			continue;
+		for (const auto& name : programs_of(hooks_[h].rungs[c]))
+			if (name == program)
+				return demote_hook(hooks_[h].name, why);
 	}
 	return false;
 }
@@ -119,20 +135,25 @@ std::vector<LinkPtr> AttachLadder::attach(bpf_object* obj, std::string* failed)
 {
 	std::vector<LinkPtr> links;
 	failed->clear();
+	std::vector<std::string> attached;
 	for (size_t h = 0; h < hooks_.size(); h++) {
 		int c = states_[h].chosen;
-		if (c < 0 || hooks_[h].rungs[c].program.empty())
+		if (c < 0)
 			continue;
-		const std::string& name = hooks_[h].rungs[c].program;
-		bpf_program* p = bpf_object__find_program_by_name(obj, name.c_str());
-		bpf_link* l = p ? bpf_program__attach(p) : nullptr;
-		if (!l) {
-			int err = p ? errno : ENOENT;
-			*failed = name;
-			demote(name, std::string("attach: ") + std::strerror(err));
-			return links;
+		for (const auto& name : programs_of(hooks_[h].rungs[c])) {
+			if (std::find(attached.begin(), attached.end(), name) != attached.end())
+				continue; // shared companion, attached once
+			bpf_program* p = bpf_object__find_program_by_name(obj, name.c_str());
+			bpf_link* l = p ? bpf_program__attach(p) : nullptr;
+			if (!l) {
+				int err = p ? errno : ENOENT;
+				*failed = name;
+				demote(name, std::string("attach ") + name + ": " + std::strerror(err));
+				return links;
+			}
+			links.emplace_back(l);
+			attached.push_back(name);
 		}
-		links.emplace_back(l);
 	}
 	return links;
 }

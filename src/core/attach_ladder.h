@@ -24,6 +24,9 @@ struct RungSpec {
 	std::string program;     // BPF program name in the tool's object; "" = userspace rung
 	std::string target;      // kernel function, "category:event", or what userspace reads
 	std::string blind_spots; // what this rung cannot see ("" = nothing essential)
+	// Programs loaded and attached with `program` (the IPv6 twin, a kretprobe, a
+	// tracepoint that feeds a map); the rung fails if any of them fails.
+	std::vector<std::string> companions = {};
 };
 
 struct HookSpec {

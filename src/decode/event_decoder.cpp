@@ -65,6 +65,7 @@ std::string reason_text(uint8_t kind, uint8_t sub, uint32_t reason, const EnumNa
 	case TS_KIND_RETRANS: return retrans_kind_name(sub);
 	case TS_KIND_SYNACK_RETRANS: return "synack_timeout";
 	case TS_KIND_SYN_DROP: return syn_cause_name(sub);
+	case TS_KIND_SLOW_ACCEPT: return "accept_wait";
 	default: break;
 	}
 	if (names)
@@ -112,10 +113,23 @@ Record decode_event(const ts_event& e, const DecodeContext& ctx)
 		if (e.d.rtx.segs)
 			r.set("segs", e.d.rtx.segs);
 		break;
+	case TS_KIND_SYN_DROP:
+		r.set("count", 1); // per-SYN rungs; counter rows carry their own count
+		put_queues(r, e.d.q, e.kind);
+		break;
 	case TS_KIND_SYNACK_RETRANS:
 	case TS_KIND_LISTEN_OVERFLOW:
-	case TS_KIND_SYN_DROP:
 		put_queues(r, e.d.q, e.kind);
+		break;
+	case TS_KIND_SLOW_ACCEPT:
+		r.set("wait_us", e.d.acc.wait_ns / 1000);
+		r.set("accept_queue", e.d.acc.accept_queue);
+		r.set("accept_queue_max", e.d.acc.accept_queue_max);
+		r.set("pid", e.d.acc.pid);
+		hint.has_queues = true;
+		hint.q.accept_queue = e.d.acc.accept_queue;
+		hint.q.accept_queue_max = e.d.acc.accept_queue_max;
+		hint.wait_us = e.d.acc.wait_ns / 1000;
 		break;
 	case TS_KIND_CONNTRACK:
 		r.set("ct_cause", ct_cause_name(e.d.ct.entry));
@@ -150,6 +164,10 @@ Record decode_summary_row(const SummaryRow& row, int64_t realtime_ns, const Deco
 	else
 		r.set("lport", row.lport);
 	std::string reason = reason_text(row.kind, row.sub, row.reason, ctx.names);
+	if (row.kind == TS_KIND_SLOW_ACCEPT) // sub is the log2 bucket of the wait in ms
+		reason = row.sub == 0 ? "wait_0-1ms"
+				      : "wait_" + std::to_string(1ull << row.sub) + "-" +
+					    std::to_string((1ull << (row.sub + 1)) - 1) + "ms";
 	r.set("reason", reason);
 	r.set("count", row.count);
 	auto knobs = knobs_of(ctx, row.netns);
@@ -160,6 +178,8 @@ Record decode_summary_row(const SummaryRow& row, int64_t realtime_ns, const Deco
 	if (row.has_queues)
 		put_queues(r, row.q, row.kind);
 	HintInput hint{row.kind, row.sub, row.kind == TS_KIND_DROP ? reason : "", row.lport, row.has_queues, row.q};
+	if (row.kind == TS_KIND_SLOW_ACCEPT)
+		hint.wait_us = row.sub ? (1ull << row.sub) * 1000 : 0;
 	put_hint(r, hint, knobs);
 	return r;
 }

@@ -97,6 +97,14 @@ std::string synack(const HintInput& in, const std::optional<NetnsKnobs>& k)
 	       now(k, &NetnsKnobs::tcp_synack_retries);
 }
 
+std::string slow_accept(const HintInput& in, const std::optional<NetnsKnobs>& k)
+{
+	std::string q = in.has_queues ? " (accept queue " + frac(in.q.accept_queue, in.q.accept_queue_max) + ")" : "";
+	return "connections wait " + std::to_string(in.wait_us / 1000) + " ms in the accept queue of " + port(in.lport) + q +
+	       ": the application has too few workers accepting (e.g. php-fpm pm.max_children, nginx "
+	       "worker_connections); when it fills, " + backlog_knobs(in, k);
+}
+
 std::string drop(const HintInput& in)
 {
 	static const std::map<std::string, std::string> by_reason = {
@@ -126,6 +134,7 @@ std::string hint_for(const HintInput& in, const std::optional<NetnsKnobs>& knobs
 	case TS_KIND_RETRANS: return retrans(in, knobs);
 	case TS_KIND_SYNACK_RETRANS: return synack(in, knobs);
 	case TS_KIND_DROP: return drop(in);
+	case TS_KIND_SLOW_ACCEPT: return slow_accept(in, knobs);
 	default: return "";
 	}
 }

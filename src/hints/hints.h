@@ -18,6 +18,7 @@ struct HintInput {
 	uint16_t lport = 0;
 	bool has_queues = false;
 	ts_queues q{};
+	uint64_t wait_us = 0; // slow-accept
 };
 
 // "" when there is nothing useful to say.

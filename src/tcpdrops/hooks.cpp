@@ -10,6 +10,10 @@ std::vector<HookSpec> tcpdrops_hooks()
 	    {"retransmit",
 	     "retrans",
 	     {
+		 // __tcp_retransmit_skb: TLPs call it directly, bypassing tcp_retransmit_skb.
+		 {Rung::Fentry, "retransmit__fentry", "__tcp_retransmit_skb", ""},
+		 {Rung::Kprobe, "retransmit__kprobe", "__tcp_retransmit_skb",
+		  "the result of the attempt (failed retransmits are reported as sent)"},
 		 {Rung::Tracepoint, "retransmit__tracepoint", "tcp:tcp_retransmit_skb",
 		  "the segment count; failed retransmit attempts before 6.17 (the tracepoint fired on success only)"},
 	     }},
@@ -19,21 +23,45 @@ std::vector<HookSpec> tcpdrops_hooks()
 		 {Rung::Tracepoint, "synack_retransmit__tracepoint", "tcp:tcp_retransmit_synack", ""},
 	     }},
 	    {"kfree-skb",
-	     "listen-overflow, conntrack, drop",
+	     "conntrack, drop (listen-overflow when that hook has no rung of its own)",
 	     {
 		 {Rung::Tracepoint, "kfree_skb__tracepoint", "skb:kfree_skb",
-		  "listen-overflow before 6.11 (no listener in the event); conntrack: table full is told from "
+		  "conntrack: table full is told from "
 		  "allocation failure, and insert failure from an iptables rule on a new flow, only by skb->_nfct; "
 		  "no winning tuple of a clash"},
+	     }},
+	    {"listen-overflow",
+	     "listen-overflow",
+	     {
+		 {Rung::Fentry, "syn_recv_sock4__fentry", "tcp_v4_syn_recv_sock", "", {"syn_recv_sock6__fentry"}},
+		 {Rung::Kprobe, "syn_recv_sock4__kprobe", "tcp_v4_syn_recv_sock", "",
+		  {"syn_recv_sock4__kretprobe", "syn_recv_sock6__kprobe", "syn_recv_sock6__kretprobe"}},
+		 // No program of its own: the kfree-skb hook reports it from rx_sk.
+		 {Rung::Tracepoint, "", "skb:kfree_skb",
+		  "every overflow before 6.11 (the event has no listener); ListenOverflows still counts them"},
 	     }},
 	    {"syn-drop",
 	     "syn-drop",
 	     {
+		 {Rung::Fentry, "conn_request__fentry", "tcp_conn_request",
+		  "whether a peer is 'proven' (tcp_metrics) when the last-quarter rule applies"},
+		 {Rung::Kprobe, "conn_request__kprobe", "tcp_conn_request",
+		  "whether a peer is 'proven' (tcp_metrics) when the last-quarter rule applies"},
 		 {Rung::Iter, "", "tcp",
 		  "the tuple and exact time of each refused SYN: counted per netns each second from TcpExt "
 		  "counters, listener named from an iter/tcp queue snapshot"},
 		 {Rung::Counter, "", "TcpExt counters",
 		  "the tuple and time of each refused SYN, and which listener refused it"},
+	     }},
+	    {"slow-accept",
+	     "slow-accept",
+	     {
+		 {Rung::Fentry, "accept__fentry", "inet_csk_accept",
+		  "accepts through io_uring are seen; connections established before tcpdrops started are not",
+		  {"accept_queued__tracepoint"}},
+		 {Rung::Kprobe, "accept__kprobe", "inet_csk_accept",
+		  "threads already blocked in accept() when tcpdrops started",
+		  {"accept__kretprobe", "accept_queued__tracepoint"}},
 	     }},
 	};
 }
@@ -43,7 +71,8 @@ std::string hook_of_kind(uint8_t kind)
 	switch (kind) {
 	case TS_KIND_RETRANS: return "retransmit";
 	case TS_KIND_SYNACK_RETRANS: return "synack-retransmit";
-	case TS_KIND_LISTEN_OVERFLOW:
+	case TS_KIND_LISTEN_OVERFLOW: return "listen-overflow";
+	case TS_KIND_SLOW_ACCEPT: return "slow-accept";
 	case TS_KIND_CONNTRACK:
 	case TS_KIND_DROP: return "kfree-skb";
 	case TS_KIND_SYN_DROP: return "syn-drop";

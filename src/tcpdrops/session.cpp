@@ -49,6 +49,20 @@ uint32_t kinds_mask_of(const std::vector<std::string>& kinds)
 
 bool wanted(uint32_t mask, uint8_t kind) { return mask & (1u << kind); }
 
+uint8_t source_of(const RungSpec* rung)
+{
+	if (!rung)
+		return TS_SRC_NONE;
+	switch (rung->rung) {
+	case Rung::Fentry: return TS_SRC_FENTRY;
+	case Rung::Kprobe: return TS_SRC_KPROBE;
+	case Rung::Tracepoint: return TS_SRC_TRACEPOINT;
+	case Rung::Iter:
+	case Rung::Counter: return TS_SRC_COUNTER;
+	}
+	return TS_SRC_NONE;
+}
+
 // Per-netns facts the syn-drop monitor needs from the tracing hooks.
 struct ListenerActivity {
 	std::map<uint32_t, uint64_t> ack_overflows; // cumulative listen-overflow events
@@ -115,6 +129,9 @@ void Tcpdrops::configure(tcpdrops_bpf& skel)
 	ro->emit_events = o_.common.interval == 0;
 	ro->aggregate = o_.common.interval > 0;
 	ro->include_unspecified = o_.all_reasons;
+	const RungSpec* lo = ladder_.chosen("listen-overflow");
+	ro->kfree_skips_listen_overflow = lo && !lo->program.empty();
+	ro->accept_wait_ns = (uint64_t)o_.accept_wait_ms * 1000000ull;
 	if (auto r = find_kernel_symbol("nf_hook_slow")) {
 		ro->nf_hook_slow_start = r->start;
 		ro->nf_hook_slow_end = r->end;
@@ -136,6 +153,8 @@ void Tcpdrops::start_syn_drop_monitor()
 	const RungSpec* rung = ladder_.chosen("syn-drop");
 	if (!rung || !wanted(kinds_mask_, TS_KIND_SYN_DROP))
 		return;
+	if (rung->rung != Rung::Iter && rung->rung != Rung::Counter)
+		return; // a tracing rung sees every SYN itself
 	if (rung->rung == Rung::Iter) {
 		try {
 			snapshot_ = std::make_unique<SocketSnapshot>(1u << 10 /* TCP_LISTEN */);
@@ -222,11 +241,7 @@ void Tcpdrops::on_interval(double seconds)
 	for (auto& r : rows) {
 		if (!wanted(kinds_mask_, r.kind))
 			continue;
-		const RungSpec* rung = ladder_.chosen(hook_of_kind(r.kind));
-		r.source = rung ? (rung->rung == Rung::Fentry ? TS_SRC_FENTRY
-				   : rung->rung == Rung::Kprobe ? TS_SRC_KPROBE
-								: TS_SRC_TRACEPOINT)
-				: TS_SRC_NONE;
+		r.source = source_of(ladder_.chosen(hook_of_kind(r.kind)));
 		kept.push_back(r);
 	}
 	for (const auto& ob : pending_syn_rows_)

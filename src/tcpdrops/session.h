@@ -13,6 +13,7 @@ struct TcpdropsOptions {
 	std::vector<uint16_t> ports;
 	std::vector<std::string> kinds; // names; empty = all
 	bool all_reasons = false;       // include kfree_skb NOT_SPECIFIED drops
+	unsigned accept_wait_ms = 100;  // slow-accept threshold (event mode)
 };
 
 int run_tcpdrops(const TcpdropsOptions& o);

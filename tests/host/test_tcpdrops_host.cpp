@@ -25,6 +25,17 @@ std::string expected_source()
 	return s ? s : "tracepoint";
 }
 
+// Kinds whose only rung is a tracepoint keep it everywhere; syn-drop's tracepoint-era
+// rung is the counter.
+std::string source_for(const std::string& kind)
+{
+	if (kind == "synack-retrans" || kind == "conntrack" || kind == "drop")
+		return "tracepoint";
+	if (kind == "syn-drop" && expected_source() == "tracepoint")
+		return "counter";
+	return expected_source();
+}
+
 std::vector<std::string> tool_args(const TestNetns& ns, std::vector<std::string> extra)
 {
 	std::vector<std::string> a = {"--json", "--netns", ns.path()};
@@ -152,7 +163,7 @@ TEST_CASE("retransmits: TLP then RTOs, one event per TcpRetransSegs", "[host][re
 	require_ports(evs, "rport", 17001);
 	CHECK(str(evs[0], "retrans_kind") == "tlp");
 	for (size_t i = 0; i < evs.size(); i++) {
-		CHECK(str(evs[i], "source") == expected_source());
+		CHECK(str(evs[i], "source") == source_for("retrans"));
 		CHECK(str(evs[i], "state") == "ESTABLISHED");
 		CHECK(num(evs[i], "total_retrans") == (long long)i + 1);
 		if (i > 0)
@@ -178,7 +189,7 @@ static void listen_overflow_scenario(bool abort_on_overflow)
 	REQUIRE(!evs.empty());
 	REQUIRE((long long)evs.size() == (long long)counter_delta(before, after, "TcpExt.ListenOverflows"));
 	for (const auto& e : evs) {
-		CHECK(str(e, "source") == expected_source());
+		CHECK(str(e, "source") == source_for("listen-overflow"));
 		CHECK(num(e, "lport") == 17002);
 		CHECK(str(e, "reason") == listen_overflow_reason());
 		CHECK(str(e, "state") == "LISTEN");
@@ -217,7 +228,7 @@ static void syn_queue_scenario(int syncookies)
 	REQUIRE(expected > 0);
 	REQUIRE(sum_count(evs) == expected);
 	for (const auto& e : evs) {
-		CHECK(str(e, "source") == "counter");
+		CHECK(str(e, "source") == source_for("syn-drop"));
 		CHECK(str(e, "reason") == cause);
 		CHECK(num(e, "lport") == 17003);
 		CHECK(num(e, "syn_queue") == 2);
@@ -254,6 +265,7 @@ TEST_CASE("accept queue full at SYN time: SYNs dropped", "[host][syn-drop]")
 	REQUIRE(sum_count(evs) == expected);
 	CHECK(of_kind(all, "listen-overflow").empty()); // no final ACK was involved
 	for (const auto& e : evs) {
+		CHECK(str(e, "source") == source_for("syn-drop"));
 		CHECK(str(e, "reason") == "accept_queue_full");
 		CHECK(num(e, "lport") == 17004);
 		CHECK(num(e, "accept_queue") == 1);
@@ -285,7 +297,7 @@ TEST_CASE("conntrack insert failure: the SYN clashes with an existing reply tupl
 	REQUIRE(expected >= 1);
 	REQUIRE((long long)evs.size() == expected);
 	for (const auto& e : evs) {
-		CHECK(str(e, "source") == expected_source());
+		CHECK(str(e, "source") == source_for("conntrack"));
 		CHECK(str(e, "reason") == "NETFILTER_DROP");
 		CHECK(str(e, "ct_cause") == "insert_failed");
 		CHECK(str(e, "ct_entry") == "unconfirmed");
@@ -336,7 +348,7 @@ TEST_CASE("conntrack table full: new flows refused", "[host][conntrack]")
 		REQUIRE(expected >= 1);
 		REQUIRE((long long)evs.size() == expected);
 		for (const auto& e : evs) {
-			CHECK(str(e, "source") == expected_source());
+			CHECK(str(e, "source") == source_for("conntrack"));
 			CHECK(str(e, "ct_cause") == "table_full");
 			CHECK(str(e, "ct_entry") == "none");
 			CHECK(num(e, "rport") == 17021);
@@ -362,7 +374,7 @@ TEST_CASE("a drop with a named reason, and filters keep out the rest", "[host][d
 	auto evs = of_kind(all, "drop");
 	REQUIRE(evs.size() == 1);
 	CHECK(all.size() == evs.size());
-	CHECK(str(evs[0], "source") == expected_source());
+	CHECK(str(evs[0], "source") == source_for("drop"));
 	CHECK(str(evs[0], "reason") == "NO_SOCKET");
 	CHECK(num(evs[0], "lport") == 17030);
 	CHECK(str(evs[0], "laddr") == "127.0.0.1");
@@ -401,15 +413,52 @@ TEST_CASE("summary mode counts listen overflows like the kernel's counter", "[ho
 TEST_CASE("probes list every hook with its rung", "[host][probes]")
 {
 	require_root();
+	std::vector<std::string> args = {"--check"};
+	if (const char* forced = std::getenv("TCPSIGHT_ATTACH"))
+		args = {"--check", "--attach", forced};
+	auto check = run_command(tcpdrops_binary(), args);
+	REQUIRE(check.exit_code == 0);
+	// On the tracepoint-only host slow-accept has no rung; with fentry or kprobe every
+	// hook that has such a rung must get it.
+	std::string s = expected_source();
+	std::string want = "retransmit=" + s + " synack-retransmit=tracepoint kfree-skb=tracepoint listen-overflow=" + s +
+			   " syn-drop=" + (s == "tracepoint" ? std::string("iter") : s) +
+			   " slow-accept=" + (s == "tracepoint" ? std::string("none") : s);
+	CHECK(check.out == "tcpdrops: check passed: " + want + "\n");
+
 	auto r = run_command(tcpdrops_binary(), {"--probes"});
 	REQUIRE(r.exit_code == 0);
-	for (const char* hook : {"retransmit", "synack-retransmit", "kfree-skb", "syn-drop"})
-		CHECK(r.out.find(hook) != std::string::npos);
-	CHECK(r.out.find("NOT REPORTED") == std::string::npos);
+	for (const char* hook : {"retransmit", "synack-retransmit", "kfree-skb", "listen-overflow", "syn-drop", "slow-accept"})
+		CHECK(r.out.find(std::string("\n") + hook + " ") != std::string::npos);
 	CHECK(r.out.find("cannot see:") != std::string::npos);
-	auto check = run_command(tcpdrops_binary(), {"--check"});
-	CHECK(check.exit_code == 0);
-	CHECK(check.out.find("check passed") != std::string::npos);
+}
+
+TEST_CASE("slow accept: the wait in the accept queue", "[host][slow-accept]")
+{
+	require_root();
+	if (expected_source() == "tracepoint")
+		SKIP("slow-accept needs fentry or kprobe at inet_csk_accept; this kernel has neither (see --probes)");
+	TestNetns ns("acc");
+	int lfd = ns.listen_tcp("127.0.0.1", 17050, 16);
+	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", "slow-accept", "--accept-wait", "200"}));
+	int fast = ns.connect_blocking("127.0.0.1", 17050, 2000);
+	REQUIRE(fast >= 0);
+	int a1 = accept(lfd, nullptr, nullptr); // immediately: below the threshold
+	int slow = ns.connect_blocking("127.0.0.1", 17050, 2000);
+	REQUIRE(slow >= 0);
+	sleep_ms(600);
+	int a2 = accept(lfd, nullptr, nullptr);
+	REQUIRE((a1 >= 0 && a2 >= 0));
+	sleep_ms(200);
+	auto evs = of_kind(tool.stop(), "slow-accept");
+	REQUIRE(evs.size() == 1);
+	CHECK(str(evs[0], "source") == source_for("slow-accept"));
+	CHECK(num(evs[0], "lport") == 17050);
+	CHECK(num(evs[0], "wait_us") >= 600000);
+	CHECK(num(evs[0], "wait_us") < 600000 + 5000000); // generous: guests run under emulation
+	CHECK(num(evs[0], "accept_queue_max") == 16);
+	for (int fd : {fast, slow, a1, a2, lfd})
+		close(fd);
 }
 
 TEST_CASE("piped into head it exits quietly; SIGINT flushes and exits 0", "[host][signals]")

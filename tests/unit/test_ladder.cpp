@@ -74,13 +74,18 @@ TEST_CASE("tcpdrops hooks on a tracepoint-only kernel", "[unit]")
 	TracepointOnlyKernel k;
 	AttachLadder l(tcpdrops_hooks());
 	l.plan(k);
-	CHECK(rungs_summary(l) == "retransmit=tracepoint synack-retransmit=tracepoint kfree-skb=tracepoint syn-drop=iter");
+	CHECK(rungs_summary(l) == "retransmit=tracepoint synack-retransmit=tracepoint kfree-skb=tracepoint "
+				  "listen-overflow=tracepoint syn-drop=iter slow-accept=none");
+	// fentry and kprobe rungs always name their programs; only the listen-overflow
+	// tracepoint rung borrows the kfree-skb hook's program.
 	for (const auto& h : l.hooks())
 		for (const auto& r : h.rungs)
-			CHECK((r.rung == Rung::Counter || r.rung == Rung::Iter || !r.program.empty()));
+			if (r.rung == Rung::Fentry || r.rung == Rung::Kprobe)
+				CHECK(!r.program.empty());
 	k.missing_tracepoints.insert("kfree_skb");
 	l.plan(k);
 	CHECK(l.chosen("kfree-skb") == nullptr);
+	CHECK(l.chosen("listen-overflow") == nullptr);
 	CHECK(parse_rung("fentry") == Rung::Fentry);
 	CHECK_FALSE(parse_rung("uprobe").has_value());
 }
