@@ -51,8 +51,9 @@ static __always_inline __u8 classify_retransmit(const struct sock *sk, __u8 stat
 	return TS_RTX_OTHER;
 }
 
+/* `at_entry`: called before the attempt, when total_retrans does not count it yet. */
 static __always_inline void handle_retransmit(const struct sock *sk, __s32 err, __u32 segs,
-					      __u8 source)
+					      __u8 source, bool at_entry)
 {
 	const struct tcp_sock *tp = (const void *)sk;
 	struct ts_event e = {};
@@ -68,7 +69,7 @@ static __always_inline void handle_retransmit(const struct sock *sk, __s32 err, 
 	e.kind = TS_KIND_RETRANS;
 	e.source = source;
 	e.d.rtx.rtx_kind = classify_retransmit(sk, e.t.state);
-	e.d.rtx.total_retrans = BPF_CORE_READ(tp, total_retrans);
+	e.d.rtx.total_retrans = BPF_CORE_READ(tp, total_retrans) + (at_entry ? segs : 0);
 	e.d.rtx.srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
 	e.d.rtx.cwnd = BPF_CORE_READ(tp, snd_cwnd);
 	e.d.rtx.err = err;
@@ -84,7 +85,7 @@ int BPF_PROG(retransmit__tracepoint, const struct sock *sk, const struct sk_buff
 
 	if (retransmit_tp_has_err())
 		err = (__s32)ctx[2];
-	handle_retransmit(sk, err, 0, TS_SRC_TRACEPOINT);
+	handle_retransmit(sk, err, 0, TS_SRC_TRACEPOINT, false);
 	return 0;
 }
 
@@ -99,14 +100,14 @@ int BPF_PROG(retransmit__fentry, struct sock *sk, struct sk_buff *skb, int segs)
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
-	handle_retransmit(sk, (__s32)ret, segs, TS_SRC_FENTRY);
+	handle_retransmit(sk, (__s32)ret, segs, TS_SRC_FENTRY, false);
 	return 0;
 }
 
 SEC("kprobe/__tcp_retransmit_skb")
 int BPF_KPROBE(retransmit__kprobe, struct sock *sk, struct sk_buff *skb, int segs)
 {
-	handle_retransmit(sk, 0, segs, TS_SRC_KPROBE);
+	handle_retransmit(sk, 0, segs, TS_SRC_KPROBE, true);
 	return 0;
 }
 

@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-labels="${TCPSIGHT_TEST_LABELS:-unit|host}"
+labels="${TCPSIGHT_TEST_LABELS:-unit|host|vm}"
 cd build
 ctest --output-on-failure --timeout 300 -L "$labels"

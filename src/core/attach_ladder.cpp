@@ -45,27 +45,30 @@ static Probe probe_rung(KernelFeatures& f, const RungSpec& r)
 	return {false, "unknown rung"};
 }
 
+// Candidates in order: the forced rung first when the hook has one, then the rest of
+// its ladder, so forcing never leaves a hook blind that another rung could serve.
 void AttachLadder::advance(size_t h, int from)
 {
 	const HookSpec& hook = hooks_[h];
 	HookState& st = states_[h];
-	bool hook_has_forced = false;
-	for (const auto& r : hook.rungs)
-		hook_has_forced = hook_has_forced || (forced_ && r.rung == *forced_);
-	st.chosen = -1;
-	for (int i = from; i < (int)hook.rungs.size(); i++) {
-		const RungSpec& r = hook.rungs[i];
-		std::string label = std::string(rung_name(r.rung)) + " " + r.target;
-		if (hook_has_forced && r.rung != *forced_) {
-			st.rejected.push_back(label + ": not the forced rung");
-			continue;
+	std::vector<int> order;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < (int)hook.rungs.size(); i++) {
+			bool is_forced = forced_ && hook.rungs[i].rung == *forced_;
+			if ((pass == 0) == is_forced)
+				order.push_back(i);
 		}
+	// `from` is a position in that order: demotion resumes after the failed rung.
+	st.chosen = -1;
+	for (int pos = from; pos < (int)order.size(); pos++) {
+		const RungSpec& r = hook.rungs[order[pos]];
 		Probe p = probe_rung(*features_, r);
 		if (!p.ok) {
-			st.rejected.push_back(label + ": " + p.why);
+			st.rejected.push_back(std::string(rung_name(r.rung)) + " " + r.target + ": " + p.why);
 			continue;
 		}
-		st.chosen = i;
+		st.chosen = order[pos];
+		st.position = pos;
 		return;
 	}
 }
@@ -125,7 +128,7 @@ bool AttachLadder::demote_hook(const std::string& hook, const std::string& why)
 			continue;
 		const RungSpec& r = hooks_[h].rungs[c];
 		states_[h].rejected.push_back(std::string(rung_name(r.rung)) + " " + r.target + ": " + why);
-		advance(h, c + 1);
+		advance(h, states_[h].position + 1);
 		return true;
 	}
 	return false;

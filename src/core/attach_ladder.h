@@ -36,7 +36,8 @@ struct HookSpec {
 };
 
 struct HookState {
-	int chosen = -1; // index into rungs, -1: no rung works
+	int chosen = -1;   // index into rungs, -1: no rung works
+	int position = -1; // where `chosen` stands in the order tried (forced rung first)
 	std::vector<std::string> rejected; // "fentry __tcp_retransmit_skb: trial load: EPERM"
 };
 
@@ -44,8 +45,8 @@ class AttachLadder {
 public:
 	explicit AttachLadder(std::vector<HookSpec> hooks);
 
-	// Per hook, the first rung whose feature probe passes. With `forced`, only rungs of
-	// that type are candidates for hooks that have one; other hooks keep their ladder.
+	// Per hook, the first rung whose feature probe passes. With `forced`, a hook that
+	// has a rung of that type tries it first, then the rest of its ladder.
 	void plan(KernelFeatures& features, std::optional<Rung> forced = std::nullopt);
 	// Only the chosen program of each hook stays loadable.
 	void apply_autoload(bpf_object* obj) const;

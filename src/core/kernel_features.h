@@ -5,6 +5,7 @@
 #pragma once
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 struct btf;
@@ -33,6 +34,15 @@ public:
 	const struct btf* vmlinux_btf();
 
 private:
+	// Text symbols of /proc/kallsyms, read once on first need (~50 ms of kernel time).
+	void load_symbols();
+	// "func.part.0", "func.isra.0", "func.constprop.0": calls to a clone bypass func's
+	// entry, so neither fentry nor kprobe on func sees them all.
+	std::optional<std::string> compiler_clone_of(const std::string& func);
+
+	bool symbols_loaded_ = false;
+	std::set<std::string> symbols_;
+	std::map<std::string, std::string> clones_; // base name -> one clone's name
 	struct btf* vmlinux_ = nullptr;
 	bool vmlinux_tried_ = false;
 	std::map<std::string, Probe> cache_;

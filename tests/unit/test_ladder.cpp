@@ -56,17 +56,22 @@ TEST_CASE("demoting a rung that failed to load moves to the next, then to none",
 	CHECK(report.find("tried tracepoint tcp:tcp_retransmit_skb: load: Invalid argument") != std::string::npos);
 }
 
-TEST_CASE("a forced rung only applies to hooks that have it", "[unit]")
+TEST_CASE("a forced rung is tried first, the hook's ladder stays the fallback", "[unit]")
 {
 	TracepointOnlyKernel k;
 	auto hooks = three_rung_hook();
 	hooks.push_back({"syn-drop", "syn-drop", {{Rung::Counter, "", "TcpExt counters", "tuple"}}});
 	AttachLadder l(hooks);
+	l.plan(k, Rung::Tracepoint);
+	CHECK(l.state(0).rejected.empty()); // forced and available: nothing else tried
 	l.plan(k, Rung::Kprobe);
-	CHECK(l.chosen("retransmit") == nullptr); // kprobe was forced and refused
-	REQUIRE(l.chosen("syn-drop"));
-	CHECK(l.chosen("syn-drop")->rung == Rung::Counter);
-	CHECK(rungs_summary(l) == "retransmit=none syn-drop=counter");
+	REQUIRE(l.chosen("retransmit"));
+	CHECK(l.chosen("retransmit")->rung == Rung::Tracepoint); // kprobe refused, ladder resumed
+	REQUIRE(l.state(0).rejected.size() == 2);
+	CHECK(l.state(0).rejected[0].rfind("kprobe", 0) == 0); // the forced rung was tried first
+	CHECK(rungs_summary(l) == "retransmit=tracepoint syn-drop=counter");
+	CHECK(l.demote("retransmit__tracepoint", "load: Invalid argument"));
+	CHECK(l.chosen("retransmit") == nullptr);
 }
 
 TEST_CASE("tcpdrops hooks on a tracepoint-only kernel", "[unit]")
