@@ -21,9 +21,11 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential cmake pkg-config clang llvm libelf-dev zlib1g-dev libcli11-dev
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports \
 	libbpf-dev bpftool catch2
-# Test scenarios: netns, nft drop rules, conntrack entries, counters (nstat), guest kernels.
+# Test scenarios: netns, nft drop rules, conntrack entries, counters (nstat); guest
+# kernels for the vm label (tests/vm/run-guest.sh unpacks xz/zstd modules and images).
 $SUDO apt-get install -y -qq --no-install-recommends \
-	iproute2 nftables conntrack kmod procps python3 qemu-system-x86 busybox-static cpio
+	iproute2 nftables conntrack kmod procps util-linux python3 \
+	qemu-system-x86 busybox-static cpio xz-utils zstd file
 
 if [ "${1:-}" != "--no-build" ]; then
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo

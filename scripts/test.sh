@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies (scripts/setup.sh), builds, then runs
 # every CTest label: unit (no root), host (root; scenarios in throwaway netns on the
-# running kernel). Exit status is ctest's.
+# running kernel), vm (the host scenarios inside Debian 6.1 and 6.12 guests under qemu,
+# asserting the fentry and kprobe rungs). Exit status is ctest's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
