@@ -28,6 +28,9 @@ const volatile __u8 include_unspecified = 0;
 /* The listen-overflow hook has its own rung (fexit/kretprobe syn_recv_sock): the
  * kfree_skb program must not report the same drop again. */
 const volatile __u8 kfree_skips_listen_overflow = 0;
+/* The conntrack hook's rung when it is fentry or kprobe (TS_SRC_*), 0 for the
+ * tracepoint: then the cause comes from ct_pending, not from skb->_nfct. */
+const volatile __u8 ct_cause_source = 0;
 /* slow-accept: report accepts that waited longer than this (event mode). */
 const volatile __u64 accept_wait_ns = 0;
 
@@ -182,15 +185,76 @@ static __always_inline void conntrack_detail(const struct sk_buff *skb, struct t
 	c = (const void *)(nfct & NFCT_PTRMASK);
 	if (!c) {
 		ct->entry = TS_CT_NO_ENTRY;
+		ct->cause = TS_CTC_TABLE_FULL; /* presumed: allocation is what failed */
 		return;
 	}
 	ct->status = BPF_CORE_READ(c, status);
-	ct->entry = ct->status & bpf_core_enum_value(enum ip_conntrack_status, IPS_CONFIRMED)
-			    ? TS_CT_CONFIRMED
-			    : TS_CT_UNCONFIRMED;
+	if (ct->status & bpf_core_enum_value(enum ip_conntrack_status, IPS_CONFIRMED)) {
+		ct->entry = TS_CT_CONFIRMED;
+	} else {
+		ct->entry = TS_CT_UNCONFIRMED;
+		ct->cause = TS_CTC_INSERT_FAILED; /* presumed: confirm is what failed */
+	}
 	if (bpf_core_field_exists(c->zone))
 		ct->zone = BPF_CORE_READ(c, zone.id);
 	ct->ct_netns = net_inum(BPF_CORE_READ(c, ct_net.net));
+}
+
+/*
+ * What the conntrack rungs saw on this CPU for the packet being processed:
+ * conntrack runs synchronously inside nf_hook_slow, which then frees the packet
+ * (kfree_skb NETFILTER_DROP) on the same CPU, with softirqs or preemption off.
+ */
+struct ct_verdict {
+	__u64 ts;            /* when the cause was recorded; 0: nothing pending */
+	__u64 early_drop_ts; /* early_drop() found nothing to evict */
+	__u8 cause;          /* enum ts_ct_cause */
+	__u8 has_winner;
+	__u16 zone;
+	__u32 _pad;
+	struct ts_tuple winner;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_verdict);
+} ct_pending SEC(".maps");
+
+static __always_inline struct ct_verdict *ct_verdict_slot(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&ct_pending, &zero);
+}
+
+/* A cause is only trusted for the packet freed right after it on this CPU. That is
+ * microseconds on hardware; kretprobes under emulation (the test guests) take far
+ * longer, hence 100 ms. The slot is consumed by the first drop that reads it. */
+static __always_inline bool ct_recent(__u64 ts, __u64 now)
+{
+	return ts && now - ts < 100000000;
+}
+
+/* Takes the pending cause, if any: the fentry/kprobe rungs' view of this drop. */
+static __always_inline bool take_ct_verdict(struct ts_conntrack *ct)
+{
+	struct ct_verdict *v = ct_verdict_slot();
+	bool ok;
+
+	if (!v)
+		return false;
+	ok = ct_recent(v->ts, bpf_ktime_get_boot_ns());
+	if (ok) {
+		ct->cause = v->cause;
+		if (v->cause == TS_CTC_TABLE_FULL || v->cause == TS_CTC_ALLOC_FAILED)
+			ct->zone = v->zone;
+		ct->has_winner = v->has_winner;
+		ct->winner = v->winner;
+	}
+	v->ts = 0;
+	v->has_winner = 0;
+	return ok;
 }
 
 static __always_inline __u32 skb_netns(const struct sk_buff *skb, const struct sock *sk)
@@ -232,9 +296,16 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u64 loc
 		   reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP) &&
 		   location >= nf_hook_slow_start && location < nf_hook_slow_end) {
 		conntrack_detail(skb, &e.d.ct);
-		/* A confirmed entry means conntrack accepted the flow: a legacy
-		 * iptables rule dropped it. */
-		e.kind = e.d.ct.entry == TS_CT_CONFIRMED ? TS_KIND_DROP : TS_KIND_CONNTRACK;
+		if (ct_cause_source) {
+			/* The rungs saw conntrack itself refuse it, or it was a rule. */
+			e.kind = take_ct_verdict(&e.d.ct) ? TS_KIND_CONNTRACK : TS_KIND_DROP;
+			if (e.kind == TS_KIND_CONNTRACK)
+				source = ct_cause_source;
+		} else {
+			/* A confirmed entry means conntrack accepted the flow: a legacy
+			 * iptables rule dropped it. */
+			e.kind = e.d.ct.entry == TS_CT_CONFIRMED ? TS_KIND_DROP : TS_KIND_CONNTRACK;
+		}
 	} else {
 		if (!include_unspecified && kfree_skb_has_reason() &&
 		    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
@@ -590,5 +661,205 @@ int BPF_KRETPROBE(accept__kretprobe, void *ret)
 
 	if (unstash(&stash_accept, &a))
 		handle_accept((const void *)a.a0, (const void *)ret, TS_SRC_KPROBE);
+	return 0;
+}
+
+/* ---- conntrack: the exact cause where fentry or kprobes work ---------------- */
+
+/*
+ * nf_conntrack is a module on distribution kernels: libbpf finds these functions
+ * in /sys/kernel/btf/nf_conntrack. Signatures identical 5.10 ... 7.2:
+ *   static noinline int early_drop(struct net *, unsigned int hash)
+ *   static struct nf_conn *__nf_conntrack_alloc(net, zone, orig, repl, gfp, hash)
+ *   int __nf_conntrack_confirm(struct sk_buff *)
+ *   static __cold noinline int nf_ct_resolve_clash(skb, h, reply_hash) (inlined on
+ *   Debian 6.1: a hook of its own, so its absence costs only the winner tuple)
+ */
+#define MAX_ERRNO 4095
+
+static __always_inline void ct_note_early_drop(__u64 evicted)
+{
+	struct ct_verdict *v = ct_verdict_slot();
+
+	if (v && !evicted) /* nothing evictable: the table is full of assured flows */
+		v->early_drop_ts = bpf_ktime_get_boot_ns();
+}
+
+static __always_inline void ct_note_alloc(const struct nf_conntrack_zone *zone, __u64 ret)
+{
+	struct ct_verdict *v;
+	__u64 now;
+
+	if (ret < (__u64)-MAX_ERRNO) /* IS_ERR() */
+		return;
+	v = ct_verdict_slot();
+	if (!v)
+		return;
+	now = bpf_ktime_get_boot_ns();
+	/* early_drop() only runs when the count is over nf_conntrack_max. */
+	v->cause = ct_recent(v->early_drop_ts, now) ? TS_CTC_TABLE_FULL : TS_CTC_ALLOC_FAILED;
+	v->zone = zone ? BPF_CORE_READ(zone, id) : 0;
+	v->has_winner = 0;
+	v->early_drop_ts = 0;
+	v->ts = now;
+}
+
+static __always_inline void ct_note_confirm(__u64 ret)
+{
+	struct ct_verdict *v;
+	__u64 now;
+
+	if ((int)ret != 0) /* NF_DROP is 0 */
+		return;
+	v = ct_verdict_slot();
+	if (!v)
+		return;
+	now = bpf_ktime_get_boot_ns();
+	/* nf_ct_resolve_clash, called inside, may already have named the winner. */
+	if (!(ct_recent(v->ts, now) && v->cause == TS_CTC_INSERT_FAILED))
+		v->cause = TS_CTC_CONFIRM_FAILED;
+	v->ts = now;
+}
+
+static __always_inline void tuple_from_ct(const struct nf_conntrack_tuple *t, struct ts_tuple *out)
+{
+	__u16 l3 = BPF_CORE_READ(t, src.l3num);
+
+	out->family = l3;
+	out->lport = bpf_ntohs(BPF_CORE_READ(t, src.u.tcp.port));
+	out->rport = bpf_ntohs(BPF_CORE_READ(t, dst.u.tcp.port));
+	if (l3 == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)out->laddr, t, src.u3.ip);
+		BPF_CORE_READ_INTO((__u32 *)out->raddr, t, dst.u3.ip);
+	} else {
+		BPF_CORE_READ_INTO(out->laddr, t, src.u3.in6.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(out->raddr, t, dst.u3.in6.in6_u.u6_addr8);
+	}
+}
+
+/* h is the entry already in the table; its nf_conn is
+ * container_of(h, struct nf_conn, tuplehash[h->tuple.dst.dir]). */
+static __always_inline void ct_note_clash(const struct nf_conntrack_tuple_hash *h, __u64 ret)
+{
+	struct ct_verdict *v;
+	const struct nf_conn *winner;
+	__u8 dir;
+
+	if ((int)ret != 0 || !h)
+		return;
+	v = ct_verdict_slot();
+	if (!v)
+		return;
+	dir = BPF_CORE_READ(h, tuple.dst.dir);
+	winner = (const void *)((const char *)h - bpf_core_field_offset(struct nf_conn, tuplehash) -
+				dir * bpf_core_type_size(struct nf_conntrack_tuple_hash));
+	tuple_from_ct((const struct nf_conntrack_tuple *)((const char *)winner +
+							  bpf_core_field_offset(struct nf_conn, tuplehash) +
+							  bpf_core_field_offset(struct nf_conntrack_tuple_hash, tuple)),
+		      &v->winner);
+	v->has_winner = 1;
+	v->cause = TS_CTC_INSERT_FAILED;
+	v->ts = bpf_ktime_get_boot_ns();
+}
+
+SEC("fexit/early_drop")
+int BPF_PROG(ct_early_drop__fentry, struct net *net, unsigned int hash)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	ct_note_early_drop(ret);
+	return 0;
+}
+
+SEC("fexit/__nf_conntrack_alloc")
+int BPF_PROG(ct_alloc__fentry, struct net *net, const struct nf_conntrack_zone *zone)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	ct_note_alloc(zone, ret);
+	return 0;
+}
+
+SEC("fexit/__nf_conntrack_confirm")
+int BPF_PROG(ct_confirm__fentry, struct sk_buff *skb)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	ct_note_confirm(ret);
+	return 0;
+}
+
+SEC("fexit/nf_ct_resolve_clash")
+int BPF_PROG(ct_clash__fentry, struct sk_buff *skb, struct nf_conntrack_tuple_hash *h)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	ct_note_clash(h, ret);
+	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct call_args);
+} stash_ct SEC(".maps");
+
+SEC("kretprobe/early_drop")
+int BPF_KRETPROBE(ct_early_drop__kretprobe, int ret)
+{
+	ct_note_early_drop(ret);
+	return 0;
+}
+
+SEC("kprobe/__nf_conntrack_alloc")
+int BPF_KPROBE(ct_alloc__kprobe, struct net *net, const struct nf_conntrack_zone *zone)
+{
+	stash(&stash_ct, (__u64)zone, 0);
+	return 0;
+}
+
+SEC("kretprobe/__nf_conntrack_alloc")
+int BPF_KRETPROBE(ct_alloc__kretprobe, void *ret)
+{
+	struct call_args a;
+
+	if (unstash(&stash_ct, &a))
+		ct_note_alloc((const void *)a.a0, (__u64)ret);
+	return 0;
+}
+
+SEC("kretprobe/__nf_conntrack_confirm")
+int BPF_KRETPROBE(ct_confirm__kretprobe, int ret)
+{
+	ct_note_confirm(ret);
+	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct call_args);
+} stash_clash SEC(".maps");
+
+SEC("kprobe/nf_ct_resolve_clash")
+int BPF_KPROBE(ct_clash__kprobe, struct sk_buff *skb, struct nf_conntrack_tuple_hash *h)
+{
+	stash(&stash_clash, (__u64)h, 0);
+	return 0;
+}
+
+SEC("kretprobe/nf_ct_resolve_clash")
+int BPF_KRETPROBE(ct_clash__kretprobe, int ret)
+{
+	struct call_args a;
+
+	if (unstash(&stash_clash, &a))
+		ct_note_clash((const void *)a.a0, ret);
 	return 0;
 }

@@ -98,7 +98,7 @@ static __always_inline __u8 agg_sub(const struct ts_event *e)
 	case TS_KIND_RETRANS:
 		return e->d.rtx.rtx_kind;
 	case TS_KIND_CONNTRACK:
-		return e->d.ct.entry;
+		return e->d.ct.cause;
 	case TS_KIND_SYN_DROP:
 		return e->d.q.syn_cause;
 	case TS_KIND_SLOW_ACCEPT:

@@ -52,6 +52,16 @@ enum ts_ct_entry {
 	TS_CT_CONFIRMED = 3,
 };
 
+/* Why conntrack refused a packet. The tracepoint rung presumes the cause from
+ * skb->_nfct; the fentry/kprobe rungs see it happen. */
+enum ts_ct_cause {
+	TS_CTC_UNKNOWN = 0,
+	TS_CTC_TABLE_FULL = 1,     /* __nf_conntrack_alloc failed after early_drop found nothing to evict */
+	TS_CTC_ALLOC_FAILED = 2,   /* __nf_conntrack_alloc failed without the table being full */
+	TS_CTC_INSERT_FAILED = 3,  /* confirm lost a clash: an entry with the same tuple exists */
+	TS_CTC_CONFIRM_FAILED = 4, /* confirm dropped it otherwise (chain too long, dying entry) */
+};
+
 /* syn-drop causes (the `sub` of a TS_KIND_SYN_DROP aggregate). */
 enum ts_syn_drop_cause {
 	TS_SYN_OTHER = 0,
@@ -59,6 +69,29 @@ enum ts_syn_drop_cause {
 	TS_SYN_ACCEPT_FULL = 2,  /* accept queue full at SYN time */
 	TS_SYN_COOKIE_SENT = 3,  /* SYN queue full, answered with a cookie (not a drop) */
 	TS_SYN_LAST_QUARTER = 4, /* syncookies=0 and SYN queue in its last quarter */
+};
+
+/* A connection's endpoints; local = this host's socket. */
+struct ts_tuple {
+	__u8 family; /* AF_INET / AF_INET6 */
+	__u8 state;  /* TCP state of the socket involved, 0 if none */
+	__u16 lport; /* host order */
+	__u16 rport;
+	__u16 _pad;
+	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
+};
+
+struct ts_conntrack {
+	__u32 status; /* nf_conn->status (low 32 bits) */
+	__u16 zone;
+	__u8 entry; /* enum ts_ct_entry */
+	__u8 cause; /* enum ts_ct_cause */
+	__u32 ct_netns;
+	__u8 has_winner;
+	__u8 _pad[3];
+	/* The entry that won a clash, its original direction (l = source). */
+	struct ts_tuple winner;
 };
 
 struct ts_retrans {
@@ -84,16 +117,6 @@ struct ts_queues {
 	__u8 _pad;
 };
 
-struct ts_conntrack {
-	__u32 status; /* nf_conn->status (low 32 bits) */
-	__u16 zone;
-	__u8 entry; /* enum ts_ct_entry */
-	__u8 _pad;
-	__u32 ct_netns;
-	__u32 _pad2;
-	__u64 _pad3;
-};
-
 /* slow-accept: how long a connection waited in the accept queue. */
 struct ts_accept {
 	__u32 accept_queue;     /* listener's queue after this accept */
@@ -108,19 +131,9 @@ union ts_detail {
 	struct ts_queues q;
 	struct ts_conntrack ct;
 	struct ts_accept acc;
-	__u8 raw[24];
+	__u8 raw[56];
 };
 
-/* A connection's endpoints; local = this host's socket. */
-struct ts_tuple {
-	__u8 family; /* AF_INET / AF_INET6 */
-	__u8 state;  /* TCP state of the socket involved, 0 if none */
-	__u16 lport; /* host order */
-	__u16 rport;
-	__u16 _pad;
-	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
-	__u8 raddr[16];
-};
 
 struct ts_event {
 	__u64 ts_ns;    /* bpf_ktime_get_boot_ns() */

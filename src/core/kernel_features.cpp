@@ -73,6 +73,45 @@ Probe KernelFeatures::tracepoint_btf(const std::string& name)
 	return {true, {}};
 }
 
+// A function's BTF id, in vmlinux or in a module's BTF (nf_conntrack is a module on
+// distribution kernels); `obj` is the module BTF's fd, invalid for vmlinux.
+struct FuncBtf {
+	int id = -1;
+	Fd obj;
+};
+
+static FuncBtf find_func_btf(const struct btf* vmlinux, const std::string& func)
+{
+	FuncBtf f;
+	f.id = btf__find_by_name_kind(vmlinux, func.c_str(), BTF_KIND_FUNC);
+	if (f.id > 0)
+		return f;
+	__u32 id = 0;
+	while (bpf_btf_get_next_id(id, &id) == 0) {
+		Fd fd(bpf_btf_get_fd_by_id(id));
+		if (!fd.valid())
+			continue;
+		char name[64] = "";
+		struct bpf_btf_info info = {};
+		info.name = (__u64)(unsigned long)name;
+		info.name_len = sizeof(name);
+		__u32 len = sizeof(info);
+		if (bpf_btf_get_info_by_fd(fd.get(), &info, &len) || !info.kernel_btf || !name[0] ||
+		    std::strcmp(name, "vmlinux") == 0)
+			continue;
+		struct btf* mod = btf__load_from_kernel_by_id_split(id, const_cast<struct btf*>(vmlinux));
+		int fid = mod ? btf__find_by_name_kind(mod, func.c_str(), BTF_KIND_FUNC) : -1;
+		btf__free(mod);
+		if (fid > 0) {
+			f.id = fid;
+			f.obj = std::move(fd);
+			return f;
+		}
+	}
+	f.id = -1;
+	return f;
+}
+
 // Trial fentry: load "r0 = 0; exit" as BPF_TRACE_FENTRY on the function, then attach it.
 Probe KernelFeatures::fentry(const std::string& func)
 {
@@ -81,18 +120,19 @@ Probe KernelFeatures::fentry(const std::string& func)
 		return it->second;
 	Probe p;
 	const struct btf* b = vmlinux_btf();
-	int id = b ? btf__find_by_name_kind(b, func.c_str(), BTF_KIND_FUNC) : -1;
+	FuncBtf target = b ? find_func_btf(b, func) : FuncBtf{};
 	if (!b) {
 		p.why = "no kernel BTF";
-	} else if (id < 0) {
-		p.why = "function not in kernel BTF (inlined or absent)";
+	} else if (target.id < 0) {
+		p.why = "function not in kernel or loaded modules' BTF (inlined, absent, or its module not loaded)";
 	} else {
 		struct bpf_insn insns[] = {
 		    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
 		    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
 		};
 		LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
-			    .attach_btf_id = (__u32)id);
+			    .attach_btf_id = (__u32)target.id,
+			    .attach_btf_obj_fd = (__u32)(target.obj.valid() ? target.obj.get() : 0));
 		Fd prog(bpf_prog_load(BPF_PROG_TYPE_TRACING, "tcpsight_probe", "GPL", insns, 2, &opts));
 		if (!prog.valid()) {
 			p.why = std::string("trial load: ") + std::strerror(errno);

@@ -19,7 +19,7 @@ uint8_t sub_of(const ts_event& e)
 {
 	switch (e.kind) {
 	case TS_KIND_RETRANS: return e.d.rtx.rtx_kind;
-	case TS_KIND_CONNTRACK: return e.d.ct.entry;
+	case TS_KIND_CONNTRACK: return e.d.ct.cause;
 	case TS_KIND_SYN_DROP: return e.d.q.syn_cause;
 	default: return 0;
 	}
@@ -132,10 +132,17 @@ Record decode_event(const ts_event& e, const DecodeContext& ctx)
 		hint.wait_us = e.d.acc.wait_ns / 1000;
 		break;
 	case TS_KIND_CONNTRACK:
-		r.set("ct_cause", ct_cause_name(e.d.ct.entry));
+		r.set("ct_cause", ct_cause_name(e.d.ct.cause));
 		r.set("ct_entry", ct_entry_name(e.d.ct.entry));
 		r.set("ct_zone", e.d.ct.zone);
 		put_conntrack_numbers(r, knobs);
+		if (e.d.ct.has_winner) {
+			const ts_tuple& w = e.d.ct.winner;
+			r.set("ct_winner_saddr", format_addr(w.family, w.laddr));
+			r.set("ct_winner_sport", w.lport);
+			r.set("ct_winner_daddr", format_addr(w.family, w.raddr));
+			r.set("ct_winner_dport", w.rport);
+		}
 		break;
 	default:
 		break;

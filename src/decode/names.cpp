@@ -59,12 +59,13 @@ const char* ct_entry_name(uint8_t e)
 	}
 }
 
-const char* ct_cause_name(uint8_t e)
+const char* ct_cause_name(uint8_t c)
 {
-	switch (e) {
-	case TS_CT_NO_ENTRY: return "table_full";
-	case TS_CT_UNCONFIRMED: return "insert_failed";
-	case TS_CT_CONFIRMED: return "rule";
+	switch (c) {
+	case TS_CTC_TABLE_FULL: return "table_full";
+	case TS_CTC_ALLOC_FAILED: return "alloc_failed";
+	case TS_CTC_INSERT_FAILED: return "insert_failed";
+	case TS_CTC_CONFIRM_FAILED: return "confirm_failed";
 	default: return "unknown";
 	}
 }

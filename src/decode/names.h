@@ -13,7 +13,7 @@ std::string all_kind_names();               // "retrans, synack-retrans, ..." fo
 const char* source_name(uint8_t source);   // "tracepoint"
 const char* retrans_kind_name(uint8_t k);  // "rto"
 const char* ct_entry_name(uint8_t e);      // "no_entry"
-const char* ct_cause_name(uint8_t e);      // "table_full" / "insert_failed"
+const char* ct_cause_name(uint8_t c);      // "table_full", "insert_failed", ... (enum ts_ct_cause)
 const char* syn_cause_name(uint8_t c);     // "syn_queue_full"
 const char* family_name(uint8_t family);   // "ipv4"
 

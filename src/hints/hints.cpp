@@ -58,14 +58,20 @@ std::string syn_drop(const HintInput& in, const std::optional<NetnsKnobs>& k)
 
 std::string conntrack(const HintInput& in, const std::optional<NetnsKnobs>& k)
 {
-	if (in.sub == TS_CT_NO_ENTRY)
+	if (in.sub == TS_CTC_TABLE_FULL)
 		return "conntrack table full (nf_conntrack_count " + now(k, &NetnsKnobs::nf_conntrack_count) +
 		       " of nf_conntrack_max " + now(k, &NetnsKnobs::nf_conntrack_max) +
 		       "): raise net.netfilter.nf_conntrack_max, shorten nf_conntrack_tcp_timeout_time_wait, or "
 		       "exempt this traffic with a notrack rule";
-	if (in.sub == TS_CT_UNCONFIRMED)
+	if (in.sub == TS_CTC_INSERT_FAILED)
 		return "conntrack insert failed: an entry with the same tuple won the race (conntrack -S "
 		       "insert_failed); behind NAT, add source ports (masquerade random-fully) or fix port reuse";
+	if (in.sub == TS_CTC_ALLOC_FAILED)
+		return "a conntrack entry could not be allocated although the table is not full: kernel memory "
+		       "pressure";
+	if (in.sub == TS_CTC_CONFIRM_FAILED)
+		return "conntrack could not confirm the entry (hash chain too long or entry dying): see conntrack -S "
+		       "chaintoolong; raise net.netfilter.nf_conntrack_buckets";
 	return "";
 }
 

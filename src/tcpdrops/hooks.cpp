@@ -23,12 +23,27 @@ std::vector<HookSpec> tcpdrops_hooks()
 		 {Rung::Tracepoint, "synack_retransmit__tracepoint", "tcp:tcp_retransmit_synack", ""},
 	     }},
 	    {"kfree-skb",
-	     "conntrack, drop (listen-overflow when that hook has no rung of its own)",
+	     "drop; conntrack and listen-overflow when their hooks have no rung of their own",
 	     {
-		 {Rung::Tracepoint, "kfree_skb__tracepoint", "skb:kfree_skb",
-		  "conntrack: table full is told from "
-		  "allocation failure, and insert failure from an iptables rule on a new flow, only by skb->_nfct; "
-		  "no winning tuple of a clash"},
+		 {Rung::Tracepoint, "kfree_skb__tracepoint", "skb:kfree_skb", ""},
+	     }},
+	    {"conntrack",
+	     "conntrack (the cause: table full, allocation failure, insert or confirm failure)",
+	     {
+		 {Rung::Fentry, "ct_alloc__fentry", "__nf_conntrack_alloc", "",
+		  {"ct_early_drop__fentry", "ct_confirm__fentry"}},
+		 {Rung::Kprobe, "ct_alloc__kprobe", "__nf_conntrack_alloc", "",
+		  {"ct_alloc__kretprobe", "ct_early_drop__kretprobe", "ct_confirm__kretprobe"}},
+		 // No program of its own: the kfree-skb hook presumes the cause from skb->_nfct.
+		 {Rung::Tracepoint, "", "skb:kfree_skb",
+		  "the cause is presumed from skb->_nfct: table full vs allocation failure, insert failure vs an "
+		  "iptables rule on a new flow"},
+	     }},
+	    {"conntrack-clash",
+	     "the winning entry of a conntrack insert failure",
+	     {
+		 {Rung::Fentry, "ct_clash__fentry", "nf_ct_resolve_clash", ""},
+		 {Rung::Kprobe, "ct_clash__kprobe", "nf_ct_resolve_clash", "", {"ct_clash__kretprobe"}},
 	     }},
 	    {"listen-overflow",
 	     "listen-overflow",
@@ -73,7 +88,7 @@ std::string hook_of_kind(uint8_t kind)
 	case TS_KIND_SYNACK_RETRANS: return "synack-retransmit";
 	case TS_KIND_LISTEN_OVERFLOW: return "listen-overflow";
 	case TS_KIND_SLOW_ACCEPT: return "slow-accept";
-	case TS_KIND_CONNTRACK:
+	case TS_KIND_CONNTRACK: return "conntrack";
 	case TS_KIND_DROP: return "kfree-skb";
 	case TS_KIND_SYN_DROP: return "syn-drop";
 	default: return "";

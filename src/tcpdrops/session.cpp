@@ -132,6 +132,8 @@ void Tcpdrops::configure(tcpdrops_bpf& skel)
 	const RungSpec* lo = ladder_.chosen("listen-overflow");
 	ro->kfree_skips_listen_overflow = lo && !lo->program.empty();
 	ro->accept_wait_ns = (uint64_t)o_.accept_wait_ms * 1000000ull;
+	const RungSpec* ct = ladder_.chosen("conntrack");
+	ro->ct_cause_source = ct && !ct->program.empty() ? source_of(ct) : 0;
 	if (auto r = find_kernel_symbol("nf_hook_slow")) {
 		ro->nf_hook_slow_start = r->start;
 		ro->nf_hook_slow_end = r->end;

@@ -128,6 +128,7 @@ TEST_CASE("conntrack decodes table full with the netns counts", "[unit]")
 	auto e = base_event(TS_KIND_CONNTRACK);
 	e.reason = 12;
 	e.d.ct.entry = TS_CT_NO_ENTRY;
+	e.d.ct.cause = TS_CTC_TABLE_FULL;
 	auto j = roundtrip(decode_event(e, context(names)));
 	CHECK(test::str(j, "reason") == "NETFILTER_DROP");
 	CHECK(test::str(j, "ct_cause") == "table_full");
@@ -135,8 +136,23 @@ TEST_CASE("conntrack decodes table full with the netns counts", "[unit]")
 	CHECK(test::num(j, "ct_count") == 65536);
 	CHECK(test::num(j, "ct_max") == 65536);
 	CHECK(test::str(j, "hint").find("nf_conntrack_max 65536") != std::string::npos);
+	CHECK_FALSE(test::has(j, "ct_winner_saddr"));
 	e.d.ct.entry = TS_CT_UNCONFIRMED;
-	CHECK(test::str(roundtrip(decode_event(e, context(names))), "ct_cause") == "insert_failed");
+	e.d.ct.cause = TS_CTC_INSERT_FAILED;
+	e.d.ct.has_winner = 1;
+	e.d.ct.winner.family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.2", e.d.ct.winner.laddr);
+	inet_pton(AF_INET, "127.0.0.1", e.d.ct.winner.raddr);
+	e.d.ct.winner.lport = 5555;
+	e.d.ct.winner.rport = 17020;
+	auto w = roundtrip(decode_event(e, context(names)));
+	CHECK(test::str(w, "ct_cause") == "insert_failed");
+	CHECK(test::str(w, "ct_winner_saddr") == "127.0.0.2");
+	CHECK(test::num(w, "ct_winner_sport") == 5555);
+	CHECK(test::str(w, "ct_winner_daddr") == "127.0.0.1");
+	CHECK(test::num(w, "ct_winner_dport") == 17020);
+	e.d.ct.cause = TS_CTC_ALLOC_FAILED;
+	CHECK(test::str(roundtrip(decode_event(e, context(names))), "hint").find("memory") != std::string::npos);
 }
 
 TEST_CASE("drop with an unknown reason number and IPv6 addresses", "[unit]")

@@ -40,9 +40,11 @@ TEST_CASE("each cause names its knob with the current value", "[unit]")
 	CHECK(has(hint_for(in, k), "accepts too slowly"));
 
 	in.kind = TS_KIND_CONNTRACK;
-	in.sub = TS_CT_NO_ENTRY;
+	in.sub = TS_CTC_TABLE_FULL;
 	CHECK(has(hint_for(in, k), "nf_conntrack_count 1000 of nf_conntrack_max 1000"));
-	in.sub = TS_CT_UNCONFIRMED;
+	in.sub = TS_CTC_CONFIRM_FAILED;
+	CHECK(has(hint_for(in, k), "nf_conntrack_buckets"));
+	in.sub = TS_CTC_INSERT_FAILED;
 	CHECK(has(hint_for(in, k), "insert_failed"));
 
 	in.kind = TS_KIND_DROP;
@@ -56,6 +58,6 @@ TEST_CASE("unknown knob values print as ?", "[unit]")
 {
 	HintInput in;
 	in.kind = TS_KIND_CONNTRACK;
-	in.sub = TS_CT_NO_ENTRY;
+	in.sub = TS_CTC_TABLE_FULL;
 	CHECK(has(hint_for(in, std::nullopt), "nf_conntrack_count ? of nf_conntrack_max ?"));
 }

@@ -80,7 +80,8 @@ TEST_CASE("tcpdrops hooks on a tracepoint-only kernel", "[unit]")
 	AttachLadder l(tcpdrops_hooks());
 	l.plan(k);
 	CHECK(rungs_summary(l) == "retransmit=tracepoint synack-retransmit=tracepoint kfree-skb=tracepoint "
-				  "listen-overflow=tracepoint syn-drop=iter slow-accept=none");
+				  "conntrack=tracepoint conntrack-clash=none listen-overflow=tracepoint syn-drop=iter "
+				  "slow-accept=none");
 	// fentry and kprobe rungs always name their programs; only the listen-overflow
 	// tracepoint rung borrows the kfree-skb hook's program.
 	for (const auto& h : l.hooks())
@@ -91,6 +92,7 @@ TEST_CASE("tcpdrops hooks on a tracepoint-only kernel", "[unit]")
 	l.plan(k);
 	CHECK(l.chosen("kfree-skb") == nullptr);
 	CHECK(l.chosen("listen-overflow") == nullptr);
+	CHECK(l.chosen("conntrack") == nullptr);
 	CHECK(parse_rung("fentry") == Rung::Fentry);
 	CHECK_FALSE(parse_rung("uprobe").has_value());
 }

@@ -5,9 +5,10 @@
 #include "shared/events.h"
 
 static_assert(sizeof(ts_tuple) == 40);
-static_assert(sizeof(ts_retrans) == 24 && sizeof(ts_queues) == 24 && sizeof(ts_conntrack) == 24);
-static_assert(sizeof(union ts_detail) == 24);
-static_assert(sizeof(ts_event) == 96);
+static_assert(sizeof(ts_retrans) == 24 && sizeof(ts_queues) == 24 && sizeof(ts_conntrack) == 56);
+static_assert(sizeof(ts_accept) == 24);
+static_assert(sizeof(union ts_detail) == 56);
+static_assert(sizeof(ts_event) == 128);
 static_assert(offsetof(ts_event, t) == 32 && offsetof(ts_event, d) == 72);
 static_assert(sizeof(ts_agg_key) == 12);
 static_assert(sizeof(ts_agg_val) == 48);

@@ -163,8 +163,14 @@ mount -t tracefs tracefs $R/sys/kernel/tracing || log "no tracefs"
 mount -t debugfs debugfs $R/sys/kernel/debug || log "no debugfs"
 mount -t bpf bpf $R/sys/fs/bpf || log "no bpffs"
 mount -t cgroup2 cgroup2 $R/sys/fs/cgroup || log "no cgroup2"
-mkdir -p $R/lib/modules && mount --bind "$R$VM_MODULES" $R/lib/modules || fail "bind modules"
-mkdir -p $R/boot && mount --bind "$R$VM_BOOT" $R/boot || log "no /boot"
+# The fresh /tmp and /run hide whatever the host keeps there, a checkout under /tmp
+# included (CI may clone there): bind the host paths the command needs back from the
+# 9p mount. Modules and /boot come from there too, for the same reason.
+for p in $VM_KEEP; do
+	case "$p" in /tmp/* | /run/*) mkdir -p "$R$p" && mount --bind "/lower$p" "$R$p" || fail "keep $p" ;; esac
+done
+mkdir -p $R/lib/modules && mount --bind "/lower$VM_MODULES" $R/lib/modules || fail "bind modules"
+mkdir -p $R/boot && mount --bind "/lower$VM_BOOT" $R/boot || log "no /boot"
 ip link set lo up
 # Become the new root as PID 1 (switch_root), not just chroot a child: PID 1 shares its root with
 # the kernel threads, so modprobe calls made by the kernel (module autoload, e.g. for
@@ -258,7 +264,7 @@ share="$work/share"
 mkdir -p "$share/out"
 chmod 755 "$share"
 chmod 1777 "$share/out"
-printf 'VM_MODULES=%q\nVM_BOOT=%q\n' "$moddir" "$kdir/root/boot" >"$share/params"
+printf 'VM_MODULES=%q\nVM_BOOT=%q\nVM_KEEP=%q\n' "$moddir" "$kdir/root/boot" "$PWD $(cd "$cache" && pwd -P)" >"$share/params"
 {
 	echo '#!/bin/bash'
 	echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb'
