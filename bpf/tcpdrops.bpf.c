@@ -14,6 +14,7 @@
 #include "include/core_fixes.bpf.h"
 #include "include/net_defs.bpf.h"
 #include "include/emit.bpf.h"
+#include "include/drops_summary.bpf.h"
 #include "include/sock.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -624,8 +625,8 @@ static __always_inline void handle_accept(const struct sock *listener, const str
 	e.ts_ns = now;
 	if (aggregate)
 		aggregate_event(&e);
-	if (emit_events && e.d.acc.wait_ns >= accept_wait_ns && bpf_ringbuf_output(&events, &e, sizeof(e), 0))
-		count_lost(0);
+	if (emit_events && e.d.acc.wait_ns >= accept_wait_ns)
+		emit_record(&e, sizeof(e));
 }
 
 /* inet_csk_accept's arguments changed in 6.10 (92ef0fd55ac8, proto_accept_arg);

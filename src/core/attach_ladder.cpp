@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/kernel_features.h"
+#include "shared/events.h"
 
 namespace tcpsight {
 
@@ -175,6 +176,24 @@ size_t AttachLadder::attached_count() const
 	for (const auto& s : states_)
 		n += s.chosen >= 0;
 	return n;
+}
+
+} // namespace tcpsight
+
+namespace tcpsight {
+
+uint8_t source_of(const RungSpec* rung)
+{
+	if (!rung)
+		return TS_SRC_NONE;
+	switch (rung->rung) {
+	case Rung::Fentry: return TS_SRC_FENTRY;
+	case Rung::Kprobe: return TS_SRC_KPROBE;
+	case Rung::Tracepoint: return TS_SRC_TRACEPOINT;
+	case Rung::Iter:
+	case Rung::Counter: return TS_SRC_COUNTER;
+	}
+	return TS_SRC_NONE;
 }
 
 } // namespace tcpsight

@@ -3,6 +3,7 @@
 // probes, loads and attaches wins; everything tried and why it failed is kept for
 // `--probes`. Tools describe their hooks as data (src/<tool>/hooks.cpp), never as ifs.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,5 +73,9 @@ private:
 	std::optional<Rung> forced_;
 	void advance(size_t hook, int from);
 };
+
+// The `source` (enum ts_source) events of a rung carry; iter and counter rungs
+// report counts, hence "counter". 0 for no rung.
+uint8_t source_of(const RungSpec* rung);
 
 } // namespace tcpsight

@@ -63,6 +63,16 @@ std::optional<std::string> KernelFeatures::compiler_clone_of(const std::string& 
 	return it->second;
 }
 
+int KernelFeatures::func_arg_count(const std::string& func)
+{
+	const struct btf* b = vmlinux_btf();
+	int id = b ? btf__find_by_name_kind(b, func.c_str(), BTF_KIND_FUNC) : -1;
+	if (id < 0)
+		return -1;
+	const struct btf_type* proto = btf__type_by_id(b, btf__type_by_id(b, id)->type);
+	return proto && btf_is_func_proto(proto) ? btf_vlen(proto) : -1;
+}
+
 Probe KernelFeatures::tracepoint_btf(const std::string& name)
 {
 	const struct btf* b = vmlinux_btf();

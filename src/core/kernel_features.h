@@ -30,6 +30,10 @@ public:
 	virtual Probe kprobe(const std::string& func);
 	virtual Probe iter(const std::string& target);
 
+	// Number of parameters of a vmlinux function per BTF (-1 if unknown): for
+	// prototypes that grew (check_established gained rcu_lookup, hash in 6.15).
+	int func_arg_count(const std::string& func);
+
 	// The running kernel's BTF (vmlinux), loaded once; nullptr when absent.
 	const struct btf* vmlinux_btf();
 

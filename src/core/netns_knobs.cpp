@@ -24,6 +24,7 @@ NetnsKnobs read_current_netns_knobs()
 	k.tcp_syncookies = read_int("/proc/sys/net/ipv4/tcp_syncookies");
 	k.tcp_abort_on_overflow = read_int("/proc/sys/net/ipv4/tcp_abort_on_overflow");
 	k.tcp_tw_reuse = read_int("/proc/sys/net/ipv4/tcp_tw_reuse");
+	k.tcp_timestamps = read_int("/proc/sys/net/ipv4/tcp_timestamps");
 	k.tcp_synack_retries = read_int("/proc/sys/net/ipv4/tcp_synack_retries");
 	k.nf_conntrack_max = read_int("/proc/sys/net/netfilter/nf_conntrack_max");
 	k.nf_conntrack_count = read_int("/proc/sys/net/netfilter/nf_conntrack_count");

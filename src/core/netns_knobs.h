@@ -16,6 +16,7 @@ struct NetnsKnobs {
 	std::optional<int64_t> tcp_syncookies;
 	std::optional<int64_t> tcp_abort_on_overflow;
 	std::optional<int64_t> tcp_tw_reuse;
+	std::optional<int64_t> tcp_timestamps;
 	std::optional<int64_t> tcp_synack_retries;
 	std::optional<int64_t> nf_conntrack_max;   // global, readable from any netns
 	std::optional<int64_t> nf_conntrack_count; // this netns's table

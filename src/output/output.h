@@ -44,7 +44,16 @@ protected:
 	std::string buf_;
 };
 
-std::unique_ptr<Output> make_text_output(FILE* out);
+// A column of the text summary table; fields not shown in a column go to DETAIL.
+struct TableColumn {
+	std::string header;
+	std::string field;
+	size_t width;
+	bool right = false; // numbers
+};
+
+// `summary_columns` empty: tcpdrops' table (KIND REASON NETNS LPORT COUNT SOURCE).
+std::unique_ptr<Output> make_text_output(FILE* out, std::vector<TableColumn> summary_columns = {});
 std::unique_ptr<Output> make_json_output(FILE* out);
 
 // JSON string literal, quotes included. Control bytes and bytes >= 0x7f become

@@ -40,18 +40,26 @@ std::string endpoint(const Record& r, const char* addr, const char* port)
 	return a + ":" + field(r, port);
 }
 
-std::string detail(const Record& r)
+std::string detail(const Record& r, const std::set<std::string>& shown = kColumns)
 {
 	std::string d;
 	for (const auto& [k, v] : r.fields())
-		if (!kColumns.count(k))
+		if (!shown.count(k))
 			d += (d.empty() ? "" : " ") + k + "=" + printable(to_text(v));
 	return d;
 }
 
+const std::vector<TableColumn> kDropsColumns = {
+    {"KIND", "kind", 15}, {"REASON", "reason", 24}, {"NETNS", "netns", 10},
+    {"LPORT", "lport", 9}, {"COUNT", "count", 7, true}, {"SOURCE", "source", 10},
+};
+
 class TextOutput : public Output {
 public:
-	using Output::Output;
+	TextOutput(FILE* out, std::vector<TableColumn> cols)
+	    : Output(out), cols_(cols.empty() ? kDropsColumns : std::move(cols))
+	{
+	}
 	void header() override
 	{
 		write(pad("TIME", 8) + pad("KIND", 15) + pad("SOURCE", 10) + pad("NETNS", 10) + pad("LOCAL", 21) +
@@ -78,16 +86,25 @@ public:
 			 (unsigned long long)info.lost.events, (unsigned long long)info.lost.summary_keys);
 		write(head);
 		if (rows.empty()) {
-			write("(no drops)\n");
+			write("(nothing to report)\n");
 			return;
 		}
-		write(pad("KIND", 15) + pad("REASON", 24) + pad("NETNS", 10) + pad("LPORT", 9) + pad("COUNT", 7) +
-		      pad("SOURCE", 10) + "DETAIL\n");
+		std::string columns;
+		for (const auto& c : cols_)
+			columns += pad(c.header, c.width);
+		write(columns + "DETAIL\n");
+		std::set<std::string> shown = kColumns;
+		for (const auto& c : cols_)
+			shown.insert(c.field);
 		for (const auto& r : rows) {
-			std::string count = field(r, "count");
-			write(pad(field(r, "kind"), 15) + pad(field(r, "reason"), 24) + pad(field(r, "netns"), 10) +
-			      pad(field(r, "lport"), 9) + pad(std::string(count.size() < 7 ? 7 - count.size() : 0, ' ') + count, 7) +
-			      pad(field(r, "source"), 10) + detail(r) + "\n");
+			std::string line;
+			for (const auto& c : cols_) {
+				std::string v = field(r, c.field.c_str());
+				if (c.right && v.size() < c.width)
+					v = std::string(c.width - v.size(), ' ') + v;
+				line += pad(v, c.width);
+			}
+			write(line + detail(r, shown) + "\n");
 			if (r.get("hint"))
 				write("  hint: " + field(r, "hint") + "\n");
 		}
@@ -95,11 +112,15 @@ public:
 	void lost(int64_t, const LostCounts&) override {} // text mode reports losses on stderr
 
 private:
+	std::vector<TableColumn> cols_;
 	std::set<std::string> hinted_;
 };
 
 } // namespace
 
-std::unique_ptr<Output> make_text_output(FILE* out) { return std::make_unique<TextOutput>(out); }
+std::unique_ptr<Output> make_text_output(FILE* out, std::vector<TableColumn> summary_columns)
+{
+	return std::make_unique<TextOutput>(out, std::move(summary_columns));
+}
 
 } // namespace tcpsight

@@ -23,6 +23,7 @@
 #include "core/probes_report.h"
 #include "core/signals.h"
 #include "core/socket_snapshot.h"
+#include "core/tool_status.h"
 #include "decode/event_decoder.h"
 #include "decode/names.h"
 #include "output/output.h"
@@ -49,19 +50,6 @@ uint32_t kinds_mask_of(const std::vector<std::string>& kinds)
 
 bool wanted(uint32_t mask, uint8_t kind) { return mask & (1u << kind); }
 
-uint8_t source_of(const RungSpec* rung)
-{
-	if (!rung)
-		return TS_SRC_NONE;
-	switch (rung->rung) {
-	case Rung::Fentry: return TS_SRC_FENTRY;
-	case Rung::Kprobe: return TS_SRC_KPROBE;
-	case Rung::Tracepoint: return TS_SRC_TRACEPOINT;
-	case Rung::Iter:
-	case Rung::Counter: return TS_SRC_COUNTER;
-	}
-	return TS_SRC_NONE;
-}
 
 // Per-netns facts the syn-drop monitor needs from the tracing hooks.
 struct ListenerActivity {
@@ -89,7 +77,6 @@ private:
 	void on_event(const void* data, size_t size);
 	void on_second();
 	void on_interval(double seconds);
-	void report_lost(const LostCounts& delta);
 	SummaryRow syn_drop_row(const SynDropObservation& ob) const;
 	bool port_wanted(uint16_t port) const;
 
@@ -111,8 +98,7 @@ private:
 	SummaryDiffer differ_;
 	ListenerActivity activity_;
 	std::vector<SynDropObservation> pending_syn_rows_;
-	uint64_t events_ = 0;
-	LostCounts lost_total_, interval_lost_mark_;
+	ToolStatus status_{"tcpdrops"};
 };
 
 void Tcpdrops::configure(tcpdrops_bpf& skel)
@@ -185,7 +171,7 @@ void Tcpdrops::on_event(const void* data, size_t size)
 	activity_.note(*e);
 	if (!wanted(kinds_mask_, e->kind))
 		return; // kept in the kernel only for the syn-drop monitor
-	events_++;
+	status_.count_events(1);
 	out_->event(decode_event(*e, ctx_));
 }
 
@@ -231,7 +217,7 @@ void Tcpdrops::on_second()
 		}
 		// Event mode: one aggregated record per cause and netns, marked as such.
 		Record r = decode_summary_row(syn_drop_row(ob), ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()), ctx_);
-		events_ += ob.count;
+		status_.count_events(ob.count);
 		out_->event(r);
 	}
 }
@@ -258,35 +244,22 @@ void Tcpdrops::on_interval(double seconds)
 	uint64_t total = 0;
 	for (const auto& r : kept)
 		total += r.count;
-	events_ += total;
+	status_.count_events(total);
 	rank(kept, o_.common.top);
 
 	IntervalInfo info;
 	info.realtime_ns = ctx_.clock.to_realtime_ns(WallClock::boot_now_ns());
 	info.seconds = seconds;
 	info.events = total;
-	info.lost = lost_total_ - interval_lost_mark_;
-	interval_lost_mark_ = lost_total_;
+	info.lost = status_.lost_since_mark();
 	std::vector<Record> recs;
 	for (const auto& r : kept)
 		recs.push_back(decode_summary_row(r, info.realtime_ns, ctx_));
 	out_->summary(info, recs);
 }
 
-void Tcpdrops::report_lost(const LostCounts& delta)
-{
-	lost_total_.events += delta.events;
-	lost_total_.summary_keys += delta.summary_keys;
-	std::fprintf(stderr, "tcpdrops: lost %llu events (ring buffer full) and %llu summary keys (map full); "
-			     "narrow with --port/--kinds/--netns or use --interval\n",
-		     (unsigned long long)delta.events, (unsigned long long)delta.summary_keys);
-	if (!o_.common.interval)
-		out_->lost(ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()), delta);
-}
-
 int Tcpdrops::run()
 {
-	auto t0 = std::chrono::steady_clock::now();
 	preflight("tcpdrops");
 	libbpf_log::install(o_.common.verbose);
 	signals::install();
@@ -324,19 +297,18 @@ int Tcpdrops::run()
 	if (!o_.common.interval)
 		out_->header();
 	out_->flush();
-	auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-	std::fprintf(stderr, "tcpdrops: ready in %lld ms (%s); Ctrl-C to stop\n", (long long)ready_ms.count(),
-		     rungs_summary(ladder_).c_str());
+	status_.ready(ladder_);
 
 	LoopSpec spec;
 	spec.duration_s = o_.common.duration;
 	spec.interval_s = o_.common.interval;
 	spec.each_second = [this] { on_second(); };
 	spec.each_interval = [this](double s) { on_interval(s); };
-	spec.on_lost = [this](const LostCounts& d) { report_lost(d); };
+	spec.on_lost = [this](const LostCounts& d) {
+		status_.lost(d, *out_, !o_.common.interval, ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()));
+	};
 	run_poll_loop(reader, *out_, spec);
-	std::fprintf(stderr, "tcpdrops: %llu events reported, %llu lost\n", (unsigned long long)events_,
-		     (unsigned long long)lost_total_.events);
+	status_.tally();
 	return 0;
 }
 

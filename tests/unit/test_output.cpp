@@ -94,7 +94,7 @@ TEST_CASE("summary output: interval line with losses, then rows", "[unit]")
 	CHECK(test::num(lines[0], "lost_summary_keys") == 1);
 	CHECK(test::num(lines[1], "count") == 12);
 	std::string empty = render([&](Output& o) { o.summary(info, {}); }, false);
-	CHECK(empty.find("(no drops)") != std::string::npos);
+	CHECK(empty.find("(nothing to report)") != std::string::npos);
 }
 
 TEST_CASE("a closed stdout surfaces as OutputClosed", "[unit]")

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* tcpdrops' in-kernel summary: counts per (kind, sub, reason, netns, local port). */
+#ifndef TCPSIGHT_DROPS_SUMMARY_BPF_H
+#define TCPSIGHT_DROPS_SUMMARY_BPF_H
+
+#include "include/emit.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ts_agg_key);
+	__type(value, struct ts_agg_val);
+} summary SEC(".maps");
+
+static __always_inline __u8 agg_sub(const struct ts_event *e)
+{
+	switch (e->kind) {
+	case TS_KIND_RETRANS:
+		return e->d.rtx.rtx_kind;
+	case TS_KIND_CONNTRACK:
+		return e->d.ct.cause;
+	case TS_KIND_SYN_DROP:
+		return e->d.q.syn_cause;
+	case TS_KIND_SLOW_ACCEPT:
+		return log2_ms(e->d.acc.wait_ns);
+	default:
+		return 0;
+	}
+}
+
+static __always_inline void aggregate_event(const struct ts_event *e)
+{
+	struct ts_agg_key key = {
+		.netns = e->netns,
+		.reason = e->reason,
+		.lport = e->t.lport,
+		.kind = e->kind,
+		.sub = agg_sub(e),
+	};
+	struct ts_agg_val *v = bpf_map_lookup_elem(&summary, &key);
+	if (!v) {
+		/* Lookup, insert, lookup: a concurrent insert (-EEXIST) is fine;
+		 * a full map (-E2BIG) leaves v NULL and is counted. */
+		struct ts_agg_val init = { .family = e->t.family };
+		bpf_map_update_elem(&summary, &key, &init, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&summary, &key);
+		if (!v) {
+			count_lost(1);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&v->count, 1);
+	v->last_ns = e->ts_ns;
+	if (e->kind == TS_KIND_SYNACK_RETRANS || e->kind == TS_KIND_LISTEN_OVERFLOW ||
+	    e->kind == TS_KIND_SYN_DROP)
+		v->q = e->d.q;
+	if (e->kind == TS_KIND_SLOW_ACCEPT) {
+		v->q.accept_queue = e->d.acc.accept_queue;
+		v->q.accept_queue_max = e->d.acc.accept_queue_max;
+	}
+}
+
+/* Deliver one fully built event. Filters were applied by the caller. */
+static __always_inline void submit(const struct ts_event *e)
+{
+	if (aggregate)
+		aggregate_event(e);
+	if (emit_events)
+		emit_record(e, sizeof(*e));
+}
+
+#endif

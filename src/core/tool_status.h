@@ -1,0 +1,32 @@
+// The lines both tools print on stderr: ready (with the rungs chosen), losses as they
+// happen, and the tally at exit. Kept apart from stdout, which carries only data.
+#pragma once
+#include <chrono>
+#include <cstdint>
+
+#include "core/attach_ladder.h"
+#include "core/event_reader.h"
+#include "output/output.h"
+
+namespace tcpsight {
+
+class ToolStatus {
+public:
+	explicit ToolStatus(const char* tool) : tool_(tool), t0_(std::chrono::steady_clock::now()) {}
+	// "tool: ready in 98 ms (hook=rung ...); Ctrl-C to stop"
+	void ready(const AttachLadder& ladder) const;
+	// Losses grew by `delta`: stderr always, a JSON "lost" record in event mode.
+	void lost(const LostCounts& delta, Output& out, bool event_mode, int64_t realtime_ns);
+	void count_events(uint64_t n) { events_ += n; }
+	void tally() const; // "tool: N events reported, M lost"
+	// Losses since the previous call (for summary intervals).
+	LostCounts lost_since_mark();
+
+private:
+	const char* tool_;
+	std::chrono::steady_clock::time_point t0_;
+	uint64_t events_ = 0;
+	LostCounts total_, mark_;
+};
+
+} // namespace tcpsight

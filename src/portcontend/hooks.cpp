@@ -1,0 +1,34 @@
+#include "portcontend/hooks.h"
+
+namespace tcpsight {
+
+std::vector<HookSpec> portcontend_hooks()
+{
+	return {
+	    {"port-search",
+	     "connect()'s port search: ports probed, TIME_WAIT reused or rejected and why, result",
+	     {
+		 // __inet_hash_connect serves IPv4 and (through inet6_hash_connect) IPv6.
+		 {Rung::Fentry, "hash_connect__fentry", "__inet_hash_connect", "",
+		  {"hash_connect__fexit", "check_est__fexit", "check_est6__fexit", "twsk_unique__fexit"}},
+		 {Rung::Kprobe, "hash_connect__kprobe", "__inet_hash_connect", "",
+		  {"hash_connect__kretprobe", "check_est__kprobe", "check_est__kretprobe", "check_est6__kprobe",
+		   "check_est6__kretprobe", "twsk_unique__kprobe", "twsk_unique__kretprobe"}},
+		 {Rung::Tracepoint, "connect_state__tracepoint", "sock:inet_sock_set_state",
+		  "ports probed, search time, each TIME_WAIT decision and its reason (TWRecycled counts "
+		  "recycling per netns); connects through io_uring"},
+	     }},
+	    {"port-census",
+	     "sockets holding ports toward each destination (TIME_WAIT, ESTABLISHED)",
+	     {
+		 {Rung::Iter, "", "tcp", ""},
+	     }},
+	    {"tw-recycled",
+	     "TIME_WAIT sockets recycled per netns",
+	     {
+		 {Rung::Counter, "", "TcpExt.TWRecycled", "which destination the recycled sockets pointed to"},
+	     }},
+	};
+}
+
+} // namespace tcpsight
