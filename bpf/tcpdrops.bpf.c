@@ -733,8 +733,8 @@ static __always_inline void tuple_from_ct(const struct nf_conntrack_tuple *t, st
 		BPF_CORE_READ_INTO((__u32 *)out->laddr, t, src.u3.ip);
 		BPF_CORE_READ_INTO((__u32 *)out->raddr, t, dst.u3.ip);
 	} else {
-		BPF_CORE_READ_INTO(out->laddr, t, src.u3.in6.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(out->raddr, t, dst.u3.in6.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&out->laddr, t, src.u3.in6.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&out->raddr, t, dst.u3.in6.in6_u.u6_addr8);
 	}
 }
 

@@ -36,8 +36,8 @@ static __always_inline void tuple_from_skc(const struct sock_common *skc, struct
 		BPF_CORE_READ_INTO((__u32 *)t->laddr, skc, skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)t->raddr, skc, skc_daddr);
 	} else {
-		BPF_CORE_READ_INTO(t->laddr, skc, skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(t->raddr, skc, skc_v6_daddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&t->laddr, skc, skc_v6_rcv_saddr.in6_u.u6_addr8); /* &: the size is sizeof(*dst) */
+		BPF_CORE_READ_INTO(&t->raddr, skc, skc_v6_daddr.in6_u.u6_addr8);
 	}
 }
 

@@ -112,13 +112,19 @@ int TestNetns::connect_nonblocking(const std::string& addr, uint16_t port, uint1
 			throw std::runtime_error(std::string("bind failed: ") + std::strerror(errno));
 	}
 	auto a = make_addr(addr, port);
-	connect(fd, (sockaddr*)&a, sizeof(a));
+	if (connect(fd, (sockaddr*)&a, sizeof(a)) != 0 && errno != EINPROGRESS) {
+		int err = errno; // e.g. EADDRNOTAVAIL: no port could be found
+		close(fd);
+		return -err;
+	}
 	return fd;
 }
 
 int TestNetns::connect_blocking(const std::string& addr, uint16_t port, int timeout_ms) const
 {
 	int fd = connect_nonblocking(addr, port);
+	if (fd < 0)
+		return fd;
 	pollfd p{fd, POLLOUT, 0};
 	if (poll(&p, 1, timeout_ms) <= 0) {
 		close(fd);

@@ -36,6 +36,7 @@ public:
 
 	// Sockets created inside the namespace (they stay in it after we return).
 	int listen_tcp(const std::string& addr, uint16_t port, int backlog) const;
+	// The fd (connecting), or -errno when connect() failed at once (EADDRNOTAVAIL).
 	int connect_nonblocking(const std::string& addr, uint16_t port, uint16_t bind_port = 0) const;
 	// Blocking connect with a timeout; returns the fd or -errno.
 	int connect_blocking(const std::string& addr, uint16_t port, int timeout_ms) const;
