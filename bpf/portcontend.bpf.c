@@ -346,19 +346,49 @@ static __always_inline void check_est_fexit(void *ctx)
 	check_established_exit(twp, rcu & 1, (int)ret);
 }
 
-SEC("fexit/__inet_check_established")
-int BPF_PROG(check_est__fexit)
+static __always_inline void check_est_enter(struct pt_regs *ctx)
 {
-	check_est_fexit(ctx);
-	return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
+
+	if (!in)
+		return;
+	in->cur_twp = PT_REGS_PARM4(ctx);
+	in->cur_rcu = check_est_nargs >= 5 ? (PT_REGS_PARM5(ctx) & 1) : 0;
 }
 
-SEC("fexit/__inet6_check_established")
-int BPF_PROG(check_est6__fexit)
+static __always_inline void check_est_return(int ret)
 {
-	check_est_fexit(ctx);
-	return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
+
+	if (in)
+		check_established_exit(in->cur_twp, in->cur_rcu, ret);
 }
+
+/* The same programs for __inet_check_established and __inet6_check_established. */
+#define CHECK_EST_PROGS(name, fn)                                                  \
+	SEC("fexit/" #fn)                                                          \
+	int BPF_PROG(name##__fexit)                                                \
+	{                                                                          \
+		check_est_fexit(ctx);                                              \
+		return 0;                                                          \
+	}                                                                          \
+	SEC("kprobe/" #fn)                                                         \
+	int BPF_KPROBE(name##__kprobe)                                             \
+	{                                                                          \
+		check_est_enter(ctx);                                              \
+		return 0;                                                          \
+	}                                                                          \
+	SEC("kretprobe/" #fn)                                                      \
+	int BPF_KRETPROBE(name##__kretprobe, int ret)                              \
+	{                                                                          \
+		check_est_return(ret);                                             \
+		return 0;                                                          \
+	}
+
+CHECK_EST_PROGS(check_est, __inet_check_established)
+CHECK_EST_PROGS(check_est6, __inet6_check_established)
 
 SEC("fexit/tcp_twsk_unique")
 int BPF_PROG(twsk_unique__fexit, struct sock *sk, struct sock *sktw, void *twp)
@@ -381,54 +411,6 @@ SEC("kretprobe/__inet_hash_connect")
 int BPF_KRETPROBE(hash_connect__kretprobe, int ret)
 {
 	hash_connect_exit(ret, TS_SRC_KPROBE);
-	return 0;
-}
-
-static __always_inline void check_est_enter(struct pt_regs *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
-
-	if (!in)
-		return;
-	in->cur_twp = PT_REGS_PARM4(ctx);
-	in->cur_rcu = check_est_nargs >= 5 ? (PT_REGS_PARM5(ctx) & 1) : 0;
-}
-
-static __always_inline void check_est_return(int ret)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
-
-	if (in)
-		check_established_exit(in->cur_twp, in->cur_rcu, ret);
-}
-
-SEC("kprobe/__inet_check_established")
-int BPF_KPROBE(check_est__kprobe)
-{
-	check_est_enter(ctx);
-	return 0;
-}
-
-SEC("kretprobe/__inet_check_established")
-int BPF_KRETPROBE(check_est__kretprobe, int ret)
-{
-	check_est_return(ret);
-	return 0;
-}
-
-SEC("kprobe/__inet6_check_established")
-int BPF_KPROBE(check_est6__kprobe)
-{
-	check_est_enter(ctx);
-	return 0;
-}
-
-SEC("kretprobe/__inet6_check_established")
-int BPF_KRETPROBE(check_est6__kretprobe, int ret)
-{
-	check_est_return(ret);
 	return 0;
 }
 

@@ -398,27 +398,6 @@ static __always_inline void handle_syn_recv_sock(const struct sock *listener, co
 	submit(&e);
 }
 
-/* bpf_get_func_ret (5.17) finds the return value whatever the argument count. */
-SEC("fexit/tcp_v4_syn_recv_sock")
-int BPF_PROG(syn_recv_sock4__fentry, const struct sock *sk, struct sk_buff *skb)
-{
-	__u64 ret = 0;
-
-	bpf_get_func_ret(ctx, &ret);
-	handle_syn_recv_sock(sk, skb, ret, TS_SRC_FENTRY);
-	return 0;
-}
-
-SEC("fexit/tcp_v6_syn_recv_sock")
-int BPF_PROG(syn_recv_sock6__fentry, const struct sock *sk, struct sk_buff *skb)
-{
-	__u64 ret = 0;
-
-	bpf_get_func_ret(ctx, &ret);
-	handle_syn_recv_sock(sk, skb, ret, TS_SRC_FENTRY);
-	return 0;
-}
-
 /*
  * kprobe rung: the arguments are only visible at entry and the result only at
  * return, so entry stashes them per task (softirq does not nest this function on a
@@ -455,39 +434,37 @@ static __always_inline bool unstash(void *map, struct call_args *out)
 	return true;
 }
 
-SEC("kprobe/tcp_v4_syn_recv_sock")
-int BPF_KPROBE(syn_recv_sock4__kprobe, const struct sock *sk, struct sk_buff *skb)
-{
-	stash(&stash_syn_recv, (__u64)sk, (__u64)skb);
-	return 0;
-}
+/*
+ * The same three programs for tcp_v4_syn_recv_sock and tcp_v6_syn_recv_sock.
+ * bpf_get_func_ret (5.17) finds the return value whatever the argument count.
+ */
+#define SYN_RECV_SOCK_PROGS(fam)                                                                   \
+	SEC("fexit/tcp_" #fam "_syn_recv_sock")                                                     \
+	int BPF_PROG(syn_recv_sock_##fam##__fentry, const struct sock *sk, struct sk_buff *skb)      \
+	{                                                                                            \
+		__u64 ret = 0;                                                                      \
+		bpf_get_func_ret(ctx, &ret);                                                        \
+		handle_syn_recv_sock(sk, skb, ret, TS_SRC_FENTRY);                                  \
+		return 0;                                                                           \
+	}                                                                                            \
+	SEC("kprobe/tcp_" #fam "_syn_recv_sock")                                                    \
+	int BPF_KPROBE(syn_recv_sock_##fam##__kprobe, const struct sock *sk, struct sk_buff *skb)    \
+	{                                                                                            \
+		stash(&stash_syn_recv, (__u64)sk, (__u64)skb);                                      \
+		return 0;                                                                           \
+	}                                                                                            \
+	SEC("kretprobe/tcp_" #fam "_syn_recv_sock")                                                 \
+	int BPF_KRETPROBE(syn_recv_sock_##fam##__kretprobe, void *ret)                               \
+	{                                                                                            \
+		struct call_args a;                                                                 \
+		if (unstash(&stash_syn_recv, &a))                                                   \
+			handle_syn_recv_sock((const void *)a.a0, (const void *)a.a1, (__u64)ret,     \
+					     TS_SRC_KPROBE);                                         \
+		return 0;                                                                           \
+	}
 
-SEC("kretprobe/tcp_v4_syn_recv_sock")
-int BPF_KRETPROBE(syn_recv_sock4__kretprobe, void *ret)
-{
-	struct call_args a;
-
-	if (unstash(&stash_syn_recv, &a))
-		handle_syn_recv_sock((const void *)a.a0, (const void *)a.a1, (__u64)ret, TS_SRC_KPROBE);
-	return 0;
-}
-
-SEC("kprobe/tcp_v6_syn_recv_sock")
-int BPF_KPROBE(syn_recv_sock6__kprobe, const struct sock *sk, struct sk_buff *skb)
-{
-	stash(&stash_syn_recv, (__u64)sk, (__u64)skb);
-	return 0;
-}
-
-SEC("kretprobe/tcp_v6_syn_recv_sock")
-int BPF_KRETPROBE(syn_recv_sock6__kretprobe, void *ret)
-{
-	struct call_args a;
-
-	if (unstash(&stash_syn_recv, &a))
-		handle_syn_recv_sock((const void *)a.a0, (const void *)a.a1, (__u64)ret, TS_SRC_KPROBE);
-	return 0;
-}
+SYN_RECV_SOCK_PROGS(v4)
+SYN_RECV_SOCK_PROGS(v6)
 
 /* ---- syn-drop per SYN: the kernel's own predicate at tcp_conn_request ------ */
 

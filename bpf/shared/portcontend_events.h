@@ -32,7 +32,7 @@ enum pc_tw_reason {
 };
 
 struct pc_counts {
-	__u32 probes;        /* candidate ports checked (the locked pass on 6.15+) */
+	__u32 probes;        /* ports whose 4-tuple was checked: already in use (locked pass on 6.15+) */
 	__u32 est_conflicts; /* port busy with a live connection to the same peer */
 	__u32 tw_reused;
 	__u32 tw_rejected[PC_TW_REASONS]; /* by reason; [PC_TW_REUSED] unused */

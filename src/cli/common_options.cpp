@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "core/failure.h"
+#include "core/libbpf_log.h"
+#include "core/signals.h"
 #include "output/output.h"
 
 namespace tcpsight {
@@ -69,7 +71,7 @@ int run_guarded(const char* tool, const std::function<int()>& body)
 	}
 }
 
-void preflight(const char* tool)
+void start_tool(const char* tool, const CommonOptions& o)
 {
 	(void)tool;
 	if (geteuid() != 0)
@@ -79,6 +81,8 @@ void preflight(const char* tool)
 	if (stat("/sys/kernel/btf/vmlinux", &st) != 0)
 		throw Failure("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing)",
 			      "a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.5 or later) is required");
+	libbpf_log::install(o.verbose);
+	signals::install();
 }
 
 } // namespace tcpsight

@@ -36,7 +36,8 @@ std::optional<int> parse_or_exit(CLI::App& app, int argc, char** argv);
 // and a closed stdout into a quiet exit 0.
 int run_guarded(const char* tool, const std::function<int()>& body);
 
-// Refuses early, with a hint, when not privileged or the kernel has no BTF.
-void preflight(const char* tool);
+// Refuses early, with a hint, when not privileged or the kernel has no BTF; then
+// routes libbpf's messages (-v) and installs the signal handlers.
+void start_tool(const char* tool, const CommonOptions& o);
 
 } // namespace tcpsight

@@ -3,6 +3,8 @@
 // delivered, because bpf_ringbuf_output failures are otherwise silent.
 #pragma once
 #include <cstdint>
+#include <cstring>
+#include <optional>
 #include <exception>
 #include <functional>
 
@@ -18,6 +20,17 @@ struct LostCounts {
 	LostCounts operator-(const LostCounts& o) const { return {events - o.events, summary_keys - o.summary_keys}; }
 	bool any() const { return events || summary_keys; }
 };
+
+// Copies a ring-buffer sample into a T; nullopt when the size does not fit.
+template <typename T>
+std::optional<T> sample_as(const void* data, size_t size)
+{
+	if (size < sizeof(T))
+		return std::nullopt;
+	T v;
+	std::memcpy(&v, data, sizeof(T));
+	return v;
+}
 
 class EventReader {
 public:

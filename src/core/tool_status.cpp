@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/poll_loop.h"
 #include "core/probes_report.h"
 
 namespace tcpsight {
@@ -29,6 +30,35 @@ LostCounts ToolStatus::lost_since_mark()
 	LostCounts d = total_ - mark_;
 	mark_ = total_;
 	return d;
+}
+
+void ToolStatus::interval(Output& out, int64_t realtime_ns, double seconds, uint64_t total,
+			  const std::vector<Record>& rows)
+{
+	count_events(total);
+	IntervalInfo info;
+	info.realtime_ns = realtime_ns;
+	info.seconds = seconds;
+	info.events = total;
+	info.lost = lost_since_mark();
+	out.summary(info, rows);
+}
+
+void ToolStatus::run(const AttachLadder& ladder, EventReader& reader, Output& out, const Loop& loop)
+{
+	bool event_mode = loop.interval_s == 0;
+	if (event_mode)
+		out.header();
+	out.flush();
+	ready(ladder);
+	LoopSpec spec;
+	spec.duration_s = loop.duration_s;
+	spec.interval_s = loop.interval_s;
+	spec.each_second = loop.each_second;
+	spec.each_interval = loop.each_interval;
+	spec.on_lost = [&](const LostCounts& d) { lost(d, out, event_mode, loop.now_realtime_ns()); };
+	run_poll_loop(reader, out, spec);
+	tally();
 }
 
 void ToolStatus::tally() const

@@ -3,6 +3,8 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "core/attach_ladder.h"
 #include "core/event_reader.h"
@@ -21,6 +23,21 @@ public:
 	void tally() const; // "tool: N events reported, M lost"
 	// Losses since the previous call (for summary intervals).
 	LostCounts lost_since_mark();
+
+	// Prints one summary interval: `total` events over `seconds`, rows as Records.
+	void interval(Output& out, int64_t realtime_ns, double seconds, uint64_t total,
+		      const std::vector<Record>& rows);
+
+	// The reading loop with these status lines around it: ready once attached,
+	// losses as they happen, the tally at exit.
+	struct Loop {
+		double duration_s = 0;
+		unsigned interval_s = 0; // 0: event mode
+		std::function<void()> each_second;
+		std::function<void(double seconds)> each_interval;
+		std::function<int64_t()> now_realtime_ns;
+	};
+	void run(const AttachLadder& ladder, EventReader& reader, Output& out, const Loop& loop);
 
 private:
 	const char* tool_;

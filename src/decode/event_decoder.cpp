@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/event_reader.h"
 #include "decode/addr.h"
 #include "decode/names.h"
 #include "hints/hints.h"
@@ -74,14 +75,7 @@ std::string reason_text(uint8_t kind, uint8_t sub, uint32_t reason, const EnumNa
 	return "reason_" + std::to_string(reason);
 }
 
-std::optional<ts_event> event_from_sample(const void* data, size_t size)
-{
-	if (size < sizeof(ts_event))
-		return std::nullopt;
-	ts_event e;
-	std::memcpy(&e, data, sizeof(e));
-	return e;
-}
+std::optional<ts_event> event_from_sample(const void* data, size_t size) { return sample_as<ts_event>(data, size); }
 
 Record decode_event(const ts_event& e, const DecodeContext& ctx)
 {

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/event_reader.h"
 #include "decode/addr.h"
 #include "decode/names.h"
 #include "portcontend/hints.h"
@@ -9,14 +10,7 @@
 
 namespace tcpsight {
 
-std::optional<pc_event> pc_event_from_sample(const void* data, size_t size)
-{
-	if (size < sizeof(pc_event))
-		return std::nullopt;
-	pc_event e;
-	std::memcpy(&e, data, sizeof(e));
-	return e;
-}
+std::optional<pc_event> pc_event_from_sample(const void* data, size_t size) { return sample_as<pc_event>(data, size); }
 
 static std::string comm_of(const char comm[16])
 {

@@ -159,32 +159,24 @@ void Portcontend::on_interval(double seconds)
 	uint64_t total = 0;
 	for (const auto& r : rows)
 		total += r.d.connects;
-	status_.count_events(total);
 	rank_destinations(rows, o_.common.top);
-
-	IntervalInfo info;
-	info.realtime_ns = ctx_.clock.to_realtime_ns(WallClock::boot_now_ns());
-	info.seconds = seconds;
-	info.events = total;
-	info.lost = status_.lost_since_mark();
+	int64_t now = ctx_.clock.to_realtime_ns(WallClock::boot_now_ns());
 	std::vector<Record> recs;
 	for (const auto& r : rows)
-		recs.push_back(decode_dest_row(r, info.realtime_ns, ctx_));
-	out_->summary(info, recs);
+		recs.push_back(decode_dest_row(r, now, ctx_));
+	status_.interval(*out_, now, seconds, total, recs);
 }
 
 int Portcontend::run()
 {
-	preflight("portcontend");
-	libbpf_log::install(o_.common.verbose);
-	signals::install();
+	start_tool("portcontend", o_.common);
 	event_mode_ = o_.events;
 	if (!o_.common.netns.empty())
 		netns_filter_ = parse_netns_arg(o_.common.netns);
 	if (!o_.daddr.empty())
 		daddr_ = parse_daddr(o_.daddr);
 	if (!features_.vmlinux_btf())
-		throw Failure("cannot read the kernel's BTF", "a kernel with CONFIG_DEBUG_INFO_BTF=y is required");
+		throw Failure("cannot parse the kernel's BTF", "rerun with -v for libbpf's log");
 	EnumNames names(features_.vmlinux_btf());
 	ladder_.plan(features_, o_.common.forced_rung());
 	skel_ = load_with_ladder<portcontend_bpf>(ladder_, [this](portcontend_bpf& s) { configure(s); }, links_);
@@ -225,20 +217,12 @@ int Portcontend::run()
 	out_ = o_.common.json ? make_json_output(stdout) : make_text_output(stdout, cols);
 	EventReader reader(skel_->maps.events, skel_->maps.lost,
 			   [this](const void* d, size_t n) { on_event(d, n); });
-	if (event_mode_)
-		out_->header();
-	out_->flush();
-	status_.ready(ladder_);
-
-	LoopSpec spec;
-	spec.duration_s = o_.common.duration;
-	spec.interval_s = event_mode_ ? 0 : (o_.common.interval ? o_.common.interval : 1);
-	spec.each_interval = [this](double s) { on_interval(s); };
-	spec.on_lost = [this](const LostCounts& d) {
-		status_.lost(d, *out_, event_mode_, ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()));
-	};
-	run_poll_loop(reader, *out_, spec);
-	status_.tally();
+	ToolStatus::Loop loop;
+	loop.duration_s = o_.common.duration;
+	loop.interval_s = event_mode_ ? 0 : (o_.common.interval ? o_.common.interval : 1);
+	loop.each_interval = [this](double s) { on_interval(s); };
+	loop.now_realtime_ns = [this] { return ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()); };
+	status_.run(ladder_, reader, *out_, loop);
 	return 0;
 }
 

@@ -48,9 +48,9 @@ std::vector<HookSpec> tcpdrops_hooks()
 	    {"listen-overflow",
 	     "listen-overflow",
 	     {
-		 {Rung::Fentry, "syn_recv_sock4__fentry", "tcp_v4_syn_recv_sock", "", {"syn_recv_sock6__fentry"}},
-		 {Rung::Kprobe, "syn_recv_sock4__kprobe", "tcp_v4_syn_recv_sock", "",
-		  {"syn_recv_sock4__kretprobe", "syn_recv_sock6__kprobe", "syn_recv_sock6__kretprobe"}},
+		 {Rung::Fentry, "syn_recv_sock_v4__fentry", "tcp_v4_syn_recv_sock", "", {"syn_recv_sock_v6__fentry"}},
+		 {Rung::Kprobe, "syn_recv_sock_v4__kprobe", "tcp_v4_syn_recv_sock", "",
+		  {"syn_recv_sock_v4__kretprobe", "syn_recv_sock_v6__kprobe", "syn_recv_sock_v6__kretprobe"}},
 		 // No program of its own: the kfree-skb hook reports it from rx_sk.
 		 {Rung::Tracepoint, "", "skb:kfree_skb",
 		  "every overflow before 6.11 (the event has no listener); ListenOverflows still counts them"},

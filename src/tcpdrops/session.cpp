@@ -244,30 +244,22 @@ void Tcpdrops::on_interval(double seconds)
 	uint64_t total = 0;
 	for (const auto& r : kept)
 		total += r.count;
-	status_.count_events(total);
 	rank(kept, o_.common.top);
-
-	IntervalInfo info;
-	info.realtime_ns = ctx_.clock.to_realtime_ns(WallClock::boot_now_ns());
-	info.seconds = seconds;
-	info.events = total;
-	info.lost = status_.lost_since_mark();
+	int64_t now = ctx_.clock.to_realtime_ns(WallClock::boot_now_ns());
 	std::vector<Record> recs;
 	for (const auto& r : kept)
-		recs.push_back(decode_summary_row(r, info.realtime_ns, ctx_));
-	out_->summary(info, recs);
+		recs.push_back(decode_summary_row(r, now, ctx_));
+	status_.interval(*out_, now, seconds, total, recs);
 }
 
 int Tcpdrops::run()
 {
-	preflight("tcpdrops");
-	libbpf_log::install(o_.common.verbose);
-	signals::install();
+	start_tool("tcpdrops", o_.common);
 	kinds_mask_ = kinds_mask_of(o_.kinds);
 	if (!o_.common.netns.empty())
 		netns_filter_ = parse_netns_arg(o_.common.netns);
 	if (!features_.vmlinux_btf())
-		throw Failure("cannot read the kernel's BTF", "a kernel with CONFIG_DEBUG_INFO_BTF=y is required");
+		throw Failure("cannot parse the kernel's BTF", "rerun with -v for libbpf's log");
 	names_ = std::make_unique<EnumNames>(features_.vmlinux_btf());
 	ladder_.plan(features_, o_.common.forced_rung());
 	load();
@@ -294,21 +286,13 @@ int Tcpdrops::run()
 	out_ = o_.common.json ? make_json_output(stdout) : make_text_output(stdout);
 	EventReader reader(skel_->maps.events, skel_->maps.lost,
 			   [this](const void* d, size_t n) { on_event(d, n); });
-	if (!o_.common.interval)
-		out_->header();
-	out_->flush();
-	status_.ready(ladder_);
-
-	LoopSpec spec;
-	spec.duration_s = o_.common.duration;
-	spec.interval_s = o_.common.interval;
-	spec.each_second = [this] { on_second(); };
-	spec.each_interval = [this](double s) { on_interval(s); };
-	spec.on_lost = [this](const LostCounts& d) {
-		status_.lost(d, *out_, !o_.common.interval, ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()));
-	};
-	run_poll_loop(reader, *out_, spec);
-	status_.tally();
+	ToolStatus::Loop loop;
+	loop.duration_s = o_.common.duration;
+	loop.interval_s = o_.common.interval;
+	loop.each_second = [this] { on_second(); };
+	loop.each_interval = [this](double s) { on_interval(s); };
+	loop.now_realtime_ns = [this] { return ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()); };
+	status_.run(ladder_, reader, *out_, loop);
 	return 0;
 }
 

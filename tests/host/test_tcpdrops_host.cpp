@@ -19,14 +19,6 @@ using namespace tcpsight::test;
 
 namespace {
 
-// The rung expected to produce events: "tracepoint" on the 6.18 host; the guest runs
-// set TCPSIGHT_EXPECT_SOURCE to fentry or kprobe.
-std::string expected_source()
-{
-	const char* s = std::getenv("TCPSIGHT_EXPECT_SOURCE");
-	return s ? s : "tracepoint";
-}
-
 // Per-kernel exceptions, set by the guest runs (tests/vm/CMakeLists.txt) from what each
 // kernel allows: TCPSIGHT_EXPECT_RUNGS="retrans=tracepoint,listen-overflow=kprobe".
 std::optional<std::string> expected_override(const std::string& kind)
@@ -55,17 +47,6 @@ std::string source_for(const std::string& kind)
 	if (kind == "syn-drop" && expected_source() == "tracepoint")
 		return "counter";
 	return expected_source();
-}
-
-std::vector<std::string> tool_args(const TestNetns& ns, std::vector<std::string> extra)
-{
-	std::vector<std::string> a = {"--json", "--netns", ns.path()};
-	if (const char* forced = std::getenv("TCPSIGHT_ATTACH")) {
-		a.push_back("--attach");
-		a.push_back(forced);
-	}
-	a.insert(a.end(), extra.begin(), extra.end());
-	return a;
 }
 
 // The reason a final-ACK overflow carries on this kernel: TCP_LISTEN_OVERFLOW from 6.15,

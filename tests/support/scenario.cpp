@@ -4,6 +4,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <functional>
@@ -262,6 +263,24 @@ CommandResult run_command(const std::string& binary, const std::vector<std::stri
 }
 
 std::string tcpdrops_binary() { return TCPSIGHT_TOOLS_DIR "/tcpdrops"; }
+std::string portcontend_binary() { return TCPSIGHT_TOOLS_DIR "/portcontend"; }
+
+std::string expected_source()
+{
+	const char* s = std::getenv("TCPSIGHT_EXPECT_SOURCE");
+	return s ? s : "tracepoint";
+}
+
+std::vector<std::string> tool_args(const TestNetns& ns, std::vector<std::string> extra)
+{
+	std::vector<std::string> a = {"--json", "--netns", ns.path()};
+	if (const char* forced = std::getenv("TCPSIGHT_ATTACH")) {
+		a.push_back("--attach");
+		a.push_back(forced);
+	}
+	a.insert(a.end(), extra.begin(), extra.end());
+	return a;
+}
 
 std::vector<JsonObject> of_kind(const std::vector<JsonObject>& evs, const std::string& kind)
 {

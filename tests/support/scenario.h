@@ -78,6 +78,13 @@ struct CommandResult {
 CommandResult run_command(const std::string& binary, const std::vector<std::string>& args, int timeout_ms = 20000);
 
 std::string tcpdrops_binary();
+std::string portcontend_binary();
+
+// The rung expected to produce events: "tracepoint" on the 6.18 host; the guest runs
+// set TCPSIGHT_EXPECT_SOURCE to fentry or kprobe (tests/vm/CMakeLists.txt).
+std::string expected_source();
+// --json --netns PATH [--attach RUNG when TCPSIGHT_ATTACH is set] + extra.
+std::vector<std::string> tool_args(const TestNetns& ns, std::vector<std::string> extra);
 
 // Events of one kind (and optionally one port, local or remote).
 std::vector<JsonObject> of_kind(const std::vector<JsonObject>& evs, const std::string& kind);
