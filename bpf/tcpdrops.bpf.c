@@ -358,6 +358,24 @@ int BPF_PROG(kfree_skb__tracepoint, struct sk_buff *skb, void *location)
 
 /* ---- listen overflow on every kernel: syn_recv_sock returning NULL -------- */
 
+/* An incoming handshake packet at a listener: netns, tuple (local = the listener's
+ * side), state LISTEN, and whether the filters keep it. */
+static __always_inline bool listener_packet_tuple(const struct sock *listener, const struct sk_buff *skb,
+						  struct ts_event *e)
+{
+	struct pkt_tuple pkt = {};
+
+	e->netns = skc_netns((const void *)listener);
+	if (!netns_wanted(e->netns))
+		return false;
+	if (parse_tcp_packet(skb, &pkt) == PKT_TCP)
+		tuple_from_packet(&pkt, listener, &e->t);
+	else
+		tuple_from_skc((const void *)listener, &e->t);
+	e->t.state = TCP_LISTEN;
+	return event_wanted(e);
+}
+
 /*
  * tcp_v{4,6}_syn_recv_sock() create the child for a completed handshake (from
  * tcp_check_req or a syncookie ACK). On `if (sk_acceptq_is_full(sk)) goto
@@ -368,22 +386,13 @@ int BPF_PROG(kfree_skb__tracepoint, struct sk_buff *skb, void *location)
 static __always_inline void handle_syn_recv_sock(const struct sock *listener, const struct sk_buff *skb,
 						 __u64 child, __u8 source)
 {
-	struct pkt_tuple pkt = {};
 	struct ts_event e = {};
 
 	if (child || !listener || !kind_wanted(TS_KIND_LISTEN_OVERFLOW))
 		return;
 	if (sk_ack_backlog(listener) <= sk_max_ack_backlog(listener))
 		return; /* NULL for another reason (memory, route) */
-	e.netns = skc_netns((const void *)listener);
-	if (!netns_wanted(e.netns))
-		return;
-	if (parse_tcp_packet(skb, &pkt) == PKT_TCP)
-		tuple_from_packet(&pkt, listener, &e.t);
-	else
-		tuple_from_skc((const void *)listener, &e.t);
-	e.t.state = TCP_LISTEN;
-	if (!event_wanted(&e))
+	if (!listener_packet_tuple(listener, skb, &e))
 		return;
 	e.kind = TS_KIND_LISTEN_OVERFLOW;
 	e.source = source;
@@ -485,7 +494,6 @@ static __always_inline void handle_conn_request(const struct sock *sk, const str
 {
 	const struct inet_connection_sock *icsk = (const void *)sk;
 	const struct net *net;
-	struct pkt_tuple pkt = {};
 	struct ts_event e = {};
 	__u32 qlen, max, isn = 0;
 	__u8 syncookies, cause;
@@ -516,15 +524,7 @@ static __always_inline void handle_conn_request(const struct sock *sk, const str
 	else
 		return; /* accepted: the common case */
 
-	e.netns = net_inum(net);
-	if (!netns_wanted(e.netns))
-		return;
-	if (parse_tcp_packet(skb, &pkt) == PKT_TCP)
-		tuple_from_packet(&pkt, sk, &e.t);
-	else
-		tuple_from_skc((const void *)sk, &e.t);
-	e.t.state = TCP_LISTEN;
-	if (!event_wanted(&e))
+	if (!listener_packet_tuple(sk, skb, &e))
 		return;
 	e.kind = TS_KIND_SYN_DROP;
 	e.source = source;

@@ -77,19 +77,25 @@ std::string reason_text(uint8_t kind, uint8_t sub, uint32_t reason, const EnumNa
 
 std::optional<ts_event> event_from_sample(const void* data, size_t size) { return sample_as<ts_event>(data, size); }
 
+void put_event_header(Record& r, uint64_t boot_ns, const std::string& kind, uint8_t source, uint32_t netns,
+		      const ts_tuple& t, const DecodeContext& ctx)
+{
+	r.set("ts", rfc3339(ctx.clock.to_realtime_ns(boot_ns)));
+	r.set("kind", kind);
+	r.set("source", source_name(source));
+	r.set("netns", netns);
+	r.set("family", family_name(t.family));
+	r.set("laddr", format_addr(t.family, t.laddr));
+	r.set("lport", t.lport);
+	r.set("raddr", format_addr(t.family, t.raddr));
+	r.set("rport", t.rport);
+}
+
 Record decode_event(const ts_event& e, const DecodeContext& ctx)
 {
 	Record r;
 	uint8_t sub = sub_of(e);
-	r.set("ts", rfc3339(ctx.clock.to_realtime_ns(e.ts_ns)));
-	r.set("kind", kind_name(e.kind));
-	r.set("source", source_name(e.source));
-	r.set("netns", e.netns);
-	r.set("family", family_name(e.t.family));
-	r.set("laddr", format_addr(e.t.family, e.t.laddr));
-	r.set("lport", e.t.lport);
-	r.set("raddr", format_addr(e.t.family, e.t.raddr));
-	r.set("rport", e.t.rport);
+	put_event_header(r, e.ts_ns, kind_name(e.kind), e.source, e.netns, e.t, ctx);
 	std::optional<std::string> state = ctx.names ? ctx.names->tcp_state(e.t.state) : std::nullopt;
 	r.set("state", e.t.state == 0 ? std::string("-") : state.value_or(std::to_string(e.t.state)));
 	r.set("reason", reason_text(e.kind, sub, e.reason, ctx.names));

@@ -28,6 +28,11 @@ std::optional<ts_event> event_from_sample(const void* data, size_t size);
 
 Record decode_event(const ts_event& e, const DecodeContext& ctx);
 
+// The fields every event starts with (both tools): ts, kind, source, netns, family,
+// laddr, lport, raddr, rport.
+void put_event_header(Record& r, uint64_t boot_ns, const std::string& kind, uint8_t source, uint32_t netns,
+		      const ts_tuple& t, const DecodeContext& ctx);
+
 // A summary row: counts of one (kind, sub, reason, netns, lport) over an interval.
 struct SummaryRow {
 	uint8_t kind = 0;

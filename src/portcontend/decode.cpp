@@ -31,15 +31,8 @@ static void put_tw_rejections(Record& r, const __u64* by_reason)
 Record decode_pc_event(const pc_event& e, const DecodeContext& ctx)
 {
 	Record r;
-	r.set("ts", rfc3339(ctx.clock.to_realtime_ns(e.ts_ns)));
-	r.set("kind", e.kind == PC_KIND_CONNECT ? "connect" : "tw-decision");
-	r.set("source", source_name(e.source));
-	r.set("netns", e.netns);
-	r.set("family", family_name(e.t.family));
-	r.set("laddr", format_addr(e.t.family, e.t.laddr));
-	r.set("lport", e.t.lport);
-	r.set("raddr", format_addr(e.t.family, e.t.raddr));
-	r.set("rport", e.t.rport);
+	put_event_header(r, e.ts_ns, e.kind == PC_KIND_CONNECT ? "connect" : "tw-decision", e.source, e.netns, e.t,
+			 ctx);
 	r.set("reason", e.kind == PC_KIND_CONNECT ? connect_result_name(e.result) : tw_reason_name(e.tw_reason));
 	r.set("pid", e.pid);
 	r.set("comm", comm_of(e.comm));

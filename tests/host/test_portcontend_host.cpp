@@ -73,6 +73,13 @@ void time_wait_case(int reuse, int timestamps, int wait_ms, bool expect_ok, cons
 		close(fd);
 	REQUIRE(tool.exit_code() == 0);
 
+	// Without tcp_tw_reuse_delay (before ~6.14) "too young" means "stamped in the
+	// current second": a slow machine can cross a boundary, and then the kernel does
+	// reuse. The tool must then report exactly that decision.
+	if (reason == "too_recent" && fd >= 0 && access("/proc/sys/net/ipv4/tcp_tw_reuse_delay", F_OK) != 0) {
+		WARN("the kernel reused the TIME_WAIT socket: its age is compared in whole seconds here");
+		expect_ok = true;
+	}
 	CHECK((fd >= 0) == expect_ok);
 	CHECK((long long)counter_delta(before, after, "TcpExt.TWRecycled") == (expect_ok ? 1 : 0));
 	auto connects = of(evs, "connect");
@@ -89,8 +96,12 @@ void time_wait_case(int reuse, int timestamps, int wait_ms, bool expect_ok, cons
 		CHECK(num(c, "lport") == 40000);
 	if (!sees_search())
 		return;
-	// fentry/kprobe: the exact decision for each probed port, and why.
-	auto decisions = of(evs, "tw-decision");
+	// fentry/kprobe: the exact decision for each probed port, and why; only ours
+	// (the pile-up's second connect met the first TIME_WAIT socket too).
+	std::vector<JsonObject> decisions;
+	for (const auto& d : of(evs, "tw-decision"))
+		if (str(d, "ts") > str(connects[1], "ts"))
+			decisions.push_back(d);
 	if (expect_ok) {
 		CHECK(num(c, "tw_reused") == 1);
 		REQUIRE(decisions.size() >= 1);
