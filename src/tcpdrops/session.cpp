@@ -74,6 +74,7 @@ private:
 	void configure(tcpdrops_bpf& skel);
 	void load();
 	void start_syn_drop_monitor();
+	void refuse_unseeable_kinds() const;
 	void on_event(const void* data, size_t size);
 	void on_second();
 	void on_interval(double seconds);
@@ -133,6 +134,25 @@ void Tcpdrops::load()
 	for (uint16_t p : o_.ports) {
 		uint8_t one = 1;
 		bpf_map_update_elem(fd, &p, &one, BPF_ANY);
+	}
+}
+
+// A kind asked for by name whose hook got no rung would be silence, not an answer.
+void Tcpdrops::refuse_unseeable_kinds() const
+{
+	if (o_.common.probes)
+		return; // --probes is how to see why
+	for (const auto& k : o_.kinds) {
+		std::string hook = hook_of_kind(*parse_kind(k));
+		if (ladder_.chosen(hook))
+			continue;
+		std::string why;
+		for (size_t i = 0; i < ladder_.hooks().size(); i++)
+			if (ladder_.hooks()[i].name == hook)
+				for (const auto& r : ladder_.state(i).rejected)
+					why += (why.empty() ? "" : "; ") + r;
+		throw Failure(k + " cannot be seen on this kernel (" + why + ")",
+			      "`tcpdrops --probes` lists every hook and its rungs; drop " + k + " from --kinds");
 	}
 }
 
@@ -263,6 +283,7 @@ int Tcpdrops::run()
 	names_ = std::make_unique<EnumNames>(features_.vmlinux_btf());
 	ladder_.plan(features_, o_.common.forced_rung());
 	load();
+	refuse_unseeable_kinds();
 	start_syn_drop_monitor();
 
 	if (o_.common.probes) {

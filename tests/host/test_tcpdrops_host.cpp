@@ -449,6 +449,18 @@ TEST_CASE("probes list every hook with its rung", "[host][probes]")
 	CHECK(r.out.find("cannot see:") != std::string::npos);
 }
 
+TEST_CASE("asking for a kind this kernel cannot show fails with the reason", "[host][probes]")
+{
+	require_root();
+	if (expected_source() != "tracepoint")
+		SKIP("every kind has a rung on this kernel (fentry/kprobe); the refusal is for tracepoint-only kernels");
+	auto r = run_command(tcpdrops_binary(), {"--kinds", "slow-accept", "-d", "1"});
+	CHECK(r.exit_code == 1);
+	CHECK(r.out.empty());
+	CHECK(r.err.rfind("tcpdrops: slow-accept cannot be seen on this kernel (fentry inet_csk_accept: ", 0) == 0);
+	CHECK(r.err.find("  hint: `tcpdrops --probes` lists every hook") != std::string::npos);
+}
+
 TEST_CASE("slow accept: the wait in the accept queue", "[host][slow-accept]")
 {
 	require_root();
