@@ -21,9 +21,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* [start, end) of nf_hook_slow, from /proc/kallsyms: conntrack verdicts are
  * bare NF_DROPs, so kfree_skb reports them from there (nft rules report
- * nft_do_chain). 0/0 when the symbol is unknown: no conntrack classification. */
-const volatile __u64 nf_hook_slow_start = 0;
-const volatile __u64 nf_hook_slow_end = 0;
+ * nft_do_chain). 0/0 when the symbol is unknown: no conntrack classification.
+ * Not rodata: userspace writes them after the load (before attaching), so reading
+ * kallsyms (~50 ms of kernel time) overlaps the verifier instead of delaying it. */
+__u64 nf_hook_slow_start = 0;
+__u64 nf_hook_slow_end = 0;
 /* Report kfree_skb drops whose reason is NOT_SPECIFIED (noisy, no cause). */
 const volatile __u8 include_unspecified = 0;
 /* The listen-overflow hook has its own rung (fexit/kretprobe syn_recv_sock): the

@@ -2,72 +2,79 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <cstring>
+#include <fcntl.h>
+#include <sstream>
+#include <unistd.h>
 
 namespace tcpsight {
 
-// "ffffffff81000100 t name\t[module]": parsed by hand, since /proc/kallsyms has ~200k
-// lines and a stream per line made start-up 90 ms slower.
-static bool parse_line(const std::string& line, uint64_t& addr, char& type, std::string& name)
-{
-	const char* p = line.c_str();
-	char* end;
-	addr = std::strtoull(p, &end, 16);
-	if (end == p || *end != ' ' || !end[1] || end[2] != ' ')
-		return false;
-	type = end[1];
-	const char* n = end + 3;
-	size_t len = std::strcspn(n, " \t");
-	name.assign(n, len);
-	return len > 0;
-}
-
-Kallsyms Kallsyms::parse(std::istream& in)
+// "ffffffff81000100 t name\t[module]"
+Kallsyms Kallsyms::index(std::unique_ptr<std::string> text)
 {
 	Kallsyms k;
-	k.syms_.reserve(1 << 18);
-	std::string line, name;
-	while (std::getline(in, line)) {
-		uint64_t a;
-		char t;
-		if (!parse_line(line, a, t, name) || (t != 't' && t != 'T') || a == 0)
-			continue; // not text, or addresses hidden by kptr_restrict
-		k.syms_.push_back({a, name});
+	k.text_ = std::move(text);
+	std::string_view all(*k.text_);
+	k.syms_.reserve(1 << 17);
+	k.names_.reserve(1 << 17);
+	size_t pos = 0;
+	while (pos < all.size()) {
+		size_t eol = all.find('\n', pos);
+		if (eol == std::string_view::npos)
+			eol = all.size();
+		std::string_view line = all.substr(pos, eol - pos);
+		pos = eol + 1;
+		size_t sp = line.find(' ');
+		if (sp == std::string_view::npos || sp + 3 > line.size() || line[sp + 2] != ' ')
+			continue;
+		char type = line[sp + 1];
+		if (type != 't' && type != 'T')
+			continue;
+		std::string_view name = line.substr(sp + 3);
+		name = name.substr(0, name.find_first_of(" \t"));
+		if (name.empty())
+			continue;
+		uint64_t addr = 0; // hand-parsed: 16 hex digits overflow the small-string buffer
+		for (char c : line.substr(0, sp))
+			addr = addr << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+		for (const char* tag : {".part.", ".isra.", ".constprop."}) {
+			size_t at = name.find(tag);
+			if (at != std::string_view::npos)
+				k.clones_.emplace(name.substr(0, at), name);
+		}
+		k.names_.push_back(name);
+		if (addr != 0) // 0: addresses hidden by kptr_restrict
+			k.syms_.push_back({addr, name});
 	}
 	std::sort(k.syms_.begin(), k.syms_.end(), [](const Sym& a, const Sym& b) { return a.addr < b.addr; });
 	return k;
 }
 
-std::optional<SymbolRange> find_kernel_symbol(const std::string& name)
+Kallsyms Kallsyms::parse(std::istream& in)
 {
-	std::ifstream f("/proc/kallsyms");
-	std::string line, sym;
-	std::optional<SymbolRange> r;
-	while (std::getline(f, line)) {
-		uint64_t a;
-		char t;
-		if (!parse_line(line, a, t, sym) || a == 0)
-			continue;
-		if (r) {
-			if (a > r->start) { // core kernel symbols are listed in address order
-				r->end = a;
-				return r;
-			}
-			continue;
-		}
-		if (sym == name && (t == 't' || t == 'T'))
-			r = SymbolRange{a, a + 1};
-	}
-	return r;
+	std::ostringstream ss;
+	ss << in.rdbuf();
+	return index(std::make_unique<std::string>(ss.str()));
 }
 
 Kallsyms Kallsyms::load()
 {
-	std::ifstream f("/proc/kallsyms");
-	if (!f)
+	int fd = ::open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return {};
-	return parse(f);
+	auto text = std::make_unique<std::string>();
+	char buf[1 << 16];
+	ssize_t n;
+	while ((n = ::read(fd, buf, sizeof(buf))) > 0)
+		text->append(buf, (size_t)n);
+	::close(fd);
+	return index(std::move(text));
+}
+
+bool Kallsyms::has(const std::string& name) const
+{
+	// Called for a handful of kprobe candidates: a scan beats sorting 120k names.
+	return std::find(names_.begin(), names_.end(), std::string_view(name)) != names_.end();
 }
 
 std::optional<SymbolRange> Kallsyms::range(const std::string& name) const
@@ -86,6 +93,14 @@ std::optional<SymbolRange> Kallsyms::range(const std::string& name) const
 	return std::nullopt;
 }
 
+std::optional<std::string> Kallsyms::clone_of(const std::string& func) const
+{
+	auto it = clones_.find(func);
+	if (it == clones_.end())
+		return std::nullopt;
+	return std::string(it->second);
+}
+
 std::string Kallsyms::symbolize(uint64_t addr) const
 {
 	auto it = std::upper_bound(syms_.begin(), syms_.end(), addr,
@@ -95,7 +110,7 @@ std::string Kallsyms::symbolize(uint64_t addr) const
 	--it;
 	char off[32];
 	snprintf(off, sizeof(off), "+0x%llx", (unsigned long long)(addr - it->addr));
-	return it->name + off;
+	return std::string(it->name) + off;
 }
 
 } // namespace tcpsight

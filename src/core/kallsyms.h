@@ -4,7 +4,10 @@
 #include <cstdint>
 #include <istream>
 #include <optional>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace tcpsight {
@@ -13,10 +16,6 @@ struct SymbolRange {
 	uint64_t start = 0;
 	uint64_t end = 0; // the next symbol's address
 };
-
-// Streams /proc/kallsyms only until `name` and the symbol after it are seen: the kernel
-// spends ~50 ms producing the whole file, too much for start-up.
-std::optional<SymbolRange> find_kernel_symbol(const std::string& name);
 
 class Kallsyms {
 public:
@@ -28,13 +27,23 @@ public:
 	// "nf_hook_slow+0x4c"; empty when unknown.
 	std::string symbolize(uint64_t addr) const;
 	bool empty() const { return syms_.empty(); }
+	// A text symbol of that name exists (addresses may be hidden).
+	bool has(const std::string& name) const;
+	// "func.part.0", "func.isra.0", "func.constprop.0": calls to such a compiler clone
+	// bypass func's entry, so neither fentry nor kprobe on func sees them all.
+	std::optional<std::string> clone_of(const std::string& func) const;
 
 private:
+	// The file is kept whole and indexed in place: ~120k symbols, no allocation each.
 	struct Sym {
 		uint64_t addr;
-		std::string name;
+		std::string_view name;
 	};
-	std::vector<Sym> syms_; // sorted by address
+	static Kallsyms index(std::unique_ptr<std::string> text);
+	std::unique_ptr<std::string> text_;
+	std::vector<Sym> syms_;  // text symbols with addresses, sorted by address
+	std::vector<std::string_view> names_; // every text symbol's name, hidden addresses too
+	std::unordered_map<std::string_view, std::string_view> clones_; // base -> a clone
 };
 
 } // namespace tcpsight

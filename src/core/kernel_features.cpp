@@ -32,35 +32,17 @@ const struct btf* KernelFeatures::vmlinux_btf()
 	return vmlinux_;
 }
 
-void KernelFeatures::load_symbols()
+void KernelFeatures::prefetch_kallsyms()
 {
-	if (symbols_loaded_)
-		return;
-	symbols_loaded_ = true;
-	std::ifstream ks("/proc/kallsyms");
-	std::string line;
-	while (std::getline(ks, line)) {
-		// "ffffffff818a3330 t __tcp_retransmit_skb.part.0[\t[module]]"
-		if (line.size() < 20 || (line[17] != 't' && line[17] != 'T'))
-			continue;
-		size_t end = line.find_first_of(" \t", 19);
-		std::string name = line.substr(19, end == std::string::npos ? std::string::npos : end - 19);
-		for (const char* tag : {".part.", ".isra.", ".constprop."}) {
-			size_t at = name.find(tag);
-			if (at != std::string::npos)
-				clones_.emplace(name.substr(0, at), name);
-		}
-		symbols_.insert(std::move(name));
-	}
+	if (!kallsyms_ && !kallsyms_future_.valid())
+		kallsyms_future_ = std::async(std::launch::async, Kallsyms::load);
 }
 
-std::optional<std::string> KernelFeatures::compiler_clone_of(const std::string& func)
+const Kallsyms& KernelFeatures::kallsyms()
 {
-	load_symbols();
-	auto it = clones_.find(func);
-	if (it == clones_.end())
-		return std::nullopt;
-	return it->second;
+	if (!kallsyms_)
+		kallsyms_ = kallsyms_future_.valid() ? kallsyms_future_.get() : Kallsyms::load();
+	return *kallsyms_;
 }
 
 int KernelFeatures::func_arg_count(const std::string& func)
@@ -150,7 +132,7 @@ Probe KernelFeatures::fentry(const std::string& func)
 			Fd link(bpf_raw_tracepoint_open(nullptr, prog.get()));
 			if (!link.valid())
 				p.why = std::string("trial attach: ") + std::strerror(errno);
-			else if (auto clone = compiler_clone_of(func))
+			else if (auto clone = kallsyms().clone_of(func))
 				p.why = "compiler clone " + *clone + " exists: calls to it bypass the entry";
 			else
 				p.ok = true;
@@ -165,10 +147,9 @@ Probe KernelFeatures::kprobe(const std::string& func)
 	struct stat st;
 	if (stat("/sys/bus/event_source/devices/kprobe/type", &st) != 0)
 		return {false, "no kprobe PMU (CONFIG_KPROBE_EVENTS off)"};
-	load_symbols();
-	if (!symbols_.count(func))
+	if (!kallsyms().has(func))
 		return {false, "function not in /proc/kallsyms"};
-	if (auto clone = compiler_clone_of(func))
+	if (auto clone = kallsyms().clone_of(func))
 		return {false, "compiler clone " + *clone + " exists: calls to it bypass the entry"};
 	std::ifstream bl("/sys/kernel/debug/kprobes/blacklist");
 	std::string line;

@@ -3,10 +3,12 @@
 // answer EPERM), so fentry is probed with a trial load and attach, as bcc's
 // fentry_can_attach() does. Virtual so unit tests can fake a kernel.
 #pragma once
+#include <future>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
+
+#include "core/kallsyms.h"
 
 struct btf;
 
@@ -37,16 +39,15 @@ public:
 	// The running kernel's BTF (vmlinux), loaded once; nullptr when absent.
 	const struct btf* vmlinux_btf();
 
-private:
-	// Text symbols of /proc/kallsyms, read once on first need (~50 ms of kernel time).
-	void load_symbols();
-	// "func.part.0", "func.isra.0", "func.constprop.0": calls to a clone bypass func's
-	// entry, so neither fentry nor kprobe on func sees them all.
-	std::optional<std::string> compiler_clone_of(const std::string& func);
+	// /proc/kallsyms, parsed once: the kernel spends ~50 ms producing it (seconds
+	// under emulation), so start-up reads it in the background (prefetch) while
+	// BTF and the BPF objects load, and every user shares the one copy.
+	void prefetch_kallsyms();
+	const Kallsyms& kallsyms();
 
-	bool symbols_loaded_ = false;
-	std::set<std::string> symbols_;
-	std::map<std::string, std::string> clones_; // base name -> one clone's name
+private:
+	std::future<Kallsyms> kallsyms_future_;
+	std::optional<Kallsyms> kallsyms_;
 	struct btf* vmlinux_ = nullptr;
 	bool vmlinux_tried_ = false;
 	std::map<std::string, Probe> cache_;

@@ -13,8 +13,11 @@
 
 namespace tcpsight {
 
-template <typename Skel, typename Configure>
-SkeletonPtr<Skel> load_with_ladder(AttachLadder& ladder, Configure&& configure, std::vector<LinkPtr>& links)
+// `configure` runs before each load (rodata, map sizes); `loaded` after a successful
+// load and before attaching (globals in .bss/.data, map contents).
+template <typename Skel, typename Configure, typename Loaded>
+SkeletonPtr<Skel> load_with_ladder(AttachLadder& ladder, Configure&& configure, Loaded&& loaded,
+				   std::vector<LinkPtr>& links)
 {
 	// Each retry demotes one hook by one rung, so this bounds the walk.
 	size_t max_attempts = 1;
@@ -34,6 +37,7 @@ SkeletonPtr<Skel> load_with_ladder(AttachLadder& ladder, Configure&& configure, 
 				continue;
 			throw Failure(errno_text("failed to load BPF programs", err), bpf_errno_hint(err));
 		}
+		loaded(*skel);
 		std::string failed;
 		links = ladder.attach(skel->obj, &failed);
 		if (!failed.empty()) {
@@ -43,6 +47,12 @@ SkeletonPtr<Skel> load_with_ladder(AttachLadder& ladder, Configure&& configure, 
 		return skel;
 	}
 	throw Failure("failed to attach BPF programs: every rung was refused", "`--probes` lists what was tried");
+}
+
+template <typename Skel, typename Configure>
+SkeletonPtr<Skel> load_with_ladder(AttachLadder& ladder, Configure&& configure, std::vector<LinkPtr>& links)
+{
+	return load_with_ladder<Skel>(ladder, std::forward<Configure>(configure), [](Skel&) {}, links);
 }
 
 } // namespace tcpsight

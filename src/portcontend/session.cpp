@@ -169,7 +169,7 @@ void Portcontend::on_interval(double seconds)
 
 int Portcontend::run()
 {
-	start_tool("portcontend", o_.common);
+	start_tool("portcontend", o_.common); // kallsyms is read only if a probe needs it
 	event_mode_ = o_.events;
 	if (!o_.common.netns.empty())
 		netns_filter_ = parse_netns_arg(o_.common.netns);

@@ -72,6 +72,7 @@ public:
 
 private:
 	void configure(tcpdrops_bpf& skel);
+	void fill_loaded(tcpdrops_bpf& skel);
 	void load();
 	void start_syn_drop_monitor();
 	void refuse_unseeable_kinds() const;
@@ -85,7 +86,6 @@ private:
 	AttachLadder ladder_;
 	KernelFeatures features_;
 	std::unique_ptr<EnumNames> names_;
-	std::optional<Kallsyms> ksyms_;
 	NetnsDirectory netns_dir_;
 	std::unique_ptr<KnobCache> knobs_;
 	std::optional<uint32_t> netns_filter_;
@@ -121,20 +121,26 @@ void Tcpdrops::configure(tcpdrops_bpf& skel)
 	ro->accept_wait_ns = (uint64_t)o_.accept_wait_ms * 1000000ull;
 	const RungSpec* ct = ladder_.chosen("conntrack");
 	ro->ct_cause_source = ct && !ct->program.empty() ? source_of(ct) : 0;
-	if (auto r = find_kernel_symbol("nf_hook_slow")) {
-		ro->nf_hook_slow_start = r->start;
-		ro->nf_hook_slow_end = r->end;
+}
+
+// After the load, before the programs attach: nothing runs with these unset.
+void Tcpdrops::fill_loaded(tcpdrops_bpf& skel)
+{
+	if (auto r = features_.kallsyms().range("nf_hook_slow")) {
+		skel.bss->nf_hook_slow_start = r->start;
+		skel.bss->nf_hook_slow_end = r->end;
+	}
+	int fd = bpf_map__fd(skel.maps.port_filter);
+	for (uint16_t p : o_.ports) {
+		uint8_t one = 1;
+		bpf_map_update_elem(fd, &p, &one, BPF_ANY);
 	}
 }
 
 void Tcpdrops::load()
 {
-	skel_ = load_with_ladder<tcpdrops_bpf>(ladder_, [this](tcpdrops_bpf& s) { configure(s); }, links_);
-	int fd = bpf_map__fd(skel_->maps.port_filter);
-	for (uint16_t p : o_.ports) {
-		uint8_t one = 1;
-		bpf_map_update_elem(fd, &p, &one, BPF_ANY);
-	}
+	skel_ = load_with_ladder<tcpdrops_bpf>(
+	    ladder_, [this](tcpdrops_bpf& s) { configure(s); }, [this](tcpdrops_bpf& s) { fill_loaded(s); }, links_);
 }
 
 // A kind asked for by name whose hook got no rung would be silence, not an answer.
@@ -275,6 +281,7 @@ void Tcpdrops::on_interval(double seconds)
 int Tcpdrops::run()
 {
 	start_tool("tcpdrops", o_.common);
+	features_.prefetch_kallsyms();
 	kinds_mask_ = kinds_mask_of(o_.kinds);
 	if (!o_.common.netns.empty())
 		netns_filter_ = parse_netns_arg(o_.common.netns);
@@ -298,11 +305,7 @@ int Tcpdrops::run()
 	knobs_ = std::make_unique<KnobCache>(netns_dir_);
 	ctx_.names = names_.get();
 	ctx_.clock = WallClock();
-	ctx_.symbolize = [this](uint64_t a) {
-		if (!ksyms_) // loaded on the first call site to name, not at start-up
-			ksyms_ = Kallsyms::load();
-		return ksyms_->symbolize(a);
-	};
+	ctx_.symbolize = [this](uint64_t a) { return features_.kallsyms().symbolize(a); };
 	ctx_.knobs = [this](uint32_t ns) { return knobs_->get(ns); };
 	out_ = o_.common.json ? make_json_output(stdout) : make_text_output(stdout);
 	EventReader reader(skel_->maps.events, skel_->maps.lost,

@@ -55,7 +55,9 @@ TEST_CASE("kallsyms: ranges and symbolization", "[unit]")
 			      "ffffffff81000180 T next_fn\n"
 			      "ffffffff81000200 d some_data\n"
 			      "0000000000000000 T hidden\n"
-			      "ffffffffc0000000 t mod_fn\t[nf_conntrack]\n");
+			      "ffffffffc0000000 t mod_fn\t[nf_conntrack]\n"
+			      "ffffffff81000300 t __tcp_retransmit_skb.part.0\n"
+			      "ffffffff81000400 T __tcp_retransmit_skb\n");
 	auto k = Kallsyms::parse(in);
 	auto r = k.range("nf_hook_slow");
 	REQUIRE(r);
@@ -66,4 +68,9 @@ TEST_CASE("kallsyms: ranges and symbolization", "[unit]")
 	CHECK(k.symbolize(0x10) == "");
 	CHECK_FALSE(k.range("hidden").has_value());
 	CHECK_FALSE(k.range("some_data").has_value());
+	CHECK(k.has("hidden")); // the name exists even when its address is hidden
+	CHECK(k.has("mod_fn"));
+	CHECK_FALSE(k.has("some_data"));
+	CHECK(k.clone_of("__tcp_retransmit_skb") == "__tcp_retransmit_skb.part.0");
+	CHECK_FALSE(k.clone_of("nf_hook_slow").has_value());
 }
