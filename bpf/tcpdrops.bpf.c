@@ -410,38 +410,47 @@ static __always_inline void handle_syn_recv_sock(const struct sock *listener, co
 }
 
 /*
- * kprobe rung: the arguments are only visible at entry and the result only at
- * return, so entry stashes them per task (softirq does not nest this function on a
- * CPU; process context keys by thread).
+ * kprobe rungs: the arguments are only visible at entry and the result only at
+ * return, so entry stashes them per task and per function (softirq does not nest
+ * one of these functions on a CPU; process context keys by thread). One map serves
+ * every kprobe/kretprobe pair.
  */
+enum stashed_fn { STASH_SYN_RECV_SOCK, STASH_ACCEPT, STASH_CT_ALLOC, STASH_CT_CLASH };
+
+struct stash_key {
+	__u64 pid_tgid;
+	__u32 fn; /* enum stashed_fn */
+	__u32 _pad;
+};
+
 struct call_args {
 	__u64 a0, a1;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
+	__uint(max_entries, 16384);
+	__type(key, struct stash_key);
 	__type(value, struct call_args);
-} stash_syn_recv SEC(".maps");
+} stashed_args SEC(".maps");
 
-static __always_inline void stash(void *map, __u64 a0, __u64 a1)
+static __always_inline void stash(enum stashed_fn fn, __u64 a0, __u64 a1)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	struct stash_key key = {.pid_tgid = bpf_get_current_pid_tgid(), .fn = fn};
 	struct call_args args = {a0, a1};
 
-	bpf_map_update_elem(map, &id, &args, BPF_ANY);
+	bpf_map_update_elem(&stashed_args, &key, &args, BPF_ANY);
 }
 
-static __always_inline bool unstash(void *map, struct call_args *out)
+static __always_inline bool unstash(enum stashed_fn fn, struct call_args *out)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct call_args *a = bpf_map_lookup_elem(map, &id);
+	struct stash_key key = {.pid_tgid = bpf_get_current_pid_tgid(), .fn = fn};
+	struct call_args *a = bpf_map_lookup_elem(&stashed_args, &key);
 
 	if (!a)
 		return false;
 	*out = *a;
-	bpf_map_delete_elem(map, &id);
+	bpf_map_delete_elem(&stashed_args, &key);
 	return true;
 }
 
@@ -461,14 +470,14 @@ static __always_inline bool unstash(void *map, struct call_args *out)
 	SEC("kprobe/tcp_" #fam "_syn_recv_sock")                                                    \
 	int BPF_KPROBE(syn_recv_sock_##fam##__kprobe, const struct sock *sk, struct sk_buff *skb)    \
 	{                                                                                            \
-		stash(&stash_syn_recv, (__u64)sk, (__u64)skb);                                      \
+		stash(STASH_SYN_RECV_SOCK, (__u64)sk, (__u64)skb);                                      \
 		return 0;                                                                           \
 	}                                                                                            \
 	SEC("kretprobe/tcp_" #fam "_syn_recv_sock")                                                 \
 	int BPF_KRETPROBE(syn_recv_sock_##fam##__kretprobe, void *ret)                               \
 	{                                                                                            \
 		struct call_args a;                                                                 \
-		if (unstash(&stash_syn_recv, &a))                                                   \
+		if (unstash(STASH_SYN_RECV_SOCK, &a))                                                   \
 			handle_syn_recv_sock((const void *)a.a0, (const void *)a.a1, (__u64)ret,     \
 					     TS_SRC_KPROBE);                                         \
 		return 0;                                                                           \
@@ -620,17 +629,10 @@ int BPF_PROG(accept__fentry, struct sock *sk)
 	return 0;
 }
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct call_args);
-} stash_accept SEC(".maps");
-
 SEC("kprobe/inet_csk_accept")
 int BPF_KPROBE(accept__kprobe, struct sock *sk)
 {
-	stash(&stash_accept, (__u64)sk, 0);
+	stash(STASH_ACCEPT, (__u64)sk, 0);
 	return 0;
 }
 
@@ -639,7 +641,7 @@ int BPF_KRETPROBE(accept__kretprobe, void *ret)
 {
 	struct call_args a;
 
-	if (unstash(&stash_accept, &a))
+	if (unstash(STASH_ACCEPT, &a))
 		handle_accept((const void *)a.a0, (const void *)ret, TS_SRC_KPROBE);
 	return 0;
 }
@@ -782,13 +784,6 @@ int BPF_PROG(ct_clash__fentry, struct sk_buff *skb, struct nf_conntrack_tuple_ha
 	return 0;
 }
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct call_args);
-} stash_ct SEC(".maps");
-
 SEC("kretprobe/early_drop")
 int BPF_KRETPROBE(ct_early_drop__kretprobe, int ret)
 {
@@ -799,7 +794,7 @@ int BPF_KRETPROBE(ct_early_drop__kretprobe, int ret)
 SEC("kprobe/__nf_conntrack_alloc")
 int BPF_KPROBE(ct_alloc__kprobe, struct net *net, const struct nf_conntrack_zone *zone)
 {
-	stash(&stash_ct, (__u64)zone, 0);
+	stash(STASH_CT_ALLOC, (__u64)zone, 0);
 	return 0;
 }
 
@@ -808,7 +803,7 @@ int BPF_KRETPROBE(ct_alloc__kretprobe, void *ret)
 {
 	struct call_args a;
 
-	if (unstash(&stash_ct, &a))
+	if (unstash(STASH_CT_ALLOC, &a))
 		ct_note_alloc((const void *)a.a0, (__u64)ret);
 	return 0;
 }
@@ -820,17 +815,10 @@ int BPF_KRETPROBE(ct_confirm__kretprobe, int ret)
 	return 0;
 }
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct call_args);
-} stash_clash SEC(".maps");
-
 SEC("kprobe/nf_ct_resolve_clash")
 int BPF_KPROBE(ct_clash__kprobe, struct sk_buff *skb, struct nf_conntrack_tuple_hash *h)
 {
-	stash(&stash_clash, (__u64)h, 0);
+	stash(STASH_CT_CLASH, (__u64)h, 0);
 	return 0;
 }
 
@@ -839,7 +827,7 @@ int BPF_KRETPROBE(ct_clash__kretprobe, int ret)
 {
 	struct call_args a;
 
-	if (unstash(&stash_clash, &a))
+	if (unstash(STASH_CT_CLASH, &a))
 		ct_note_clash((const void *)a.a0, ret);
 	return 0;
 }
