@@ -89,7 +89,7 @@ int BPF_PROG(retransmit__tracepoint, const struct sock *sk, const struct sk_buff
 {
 	__s32 err = 0;
 
-	if (retransmit_tp_has_err())
+	if (retransmit_tp_has_err)
 		err = (__s32)ctx[2];
 	handle_retransmit(sk, err, 0, TS_SRC_TRACEPOINT, false);
 	return 0;
@@ -733,8 +733,11 @@ static __always_inline void ct_note_clash(const struct nf_conntrack_tuple_hash *
 	if (!v)
 		return;
 	dir = BPF_CORE_READ(h, tuple.dst.dir);
-	winner = (const void *)((const char *)h - bpf_core_field_offset(struct nf_conn, tuplehash) -
-				dir * bpf_core_type_size(struct nf_conntrack_tuple_hash));
+	/* Constant steps only: the 6.1 verifier refuses arithmetic between a BTF pointer and
+	 * an unbounded scalar (dir * size), which made the fexit rung fail to load there. */
+	winner = (const void *)((const char *)h - bpf_core_field_offset(struct nf_conn, tuplehash));
+	if (dir) /* IP_CT_DIR_REPLY: h is tuplehash[1] */
+		winner = (const void *)((const char *)winner - bpf_core_type_size(struct nf_conntrack_tuple_hash));
 	tuple_from_ct((const struct nf_conntrack_tuple *)((const char *)winner +
 							  bpf_core_field_offset(struct nf_conn, tuplehash) +
 							  bpf_core_field_offset(struct nf_conntrack_tuple_hash, tuple)),

@@ -30,15 +30,12 @@ static __always_inline bool kfree_skb_has_rx_sk(void)
  * tcp:tcp_retransmit_skb got its own event class with an `err` argument in 6.17
  * ("tcp: trace retransmit failures in tcp_retransmit_skb"); before that it used
  * the tcp_event_sk_skb class, had two arguments and fired only on success.
+ * Userspace sets this from the tracepoint's prototype in vmlinux BTF
+ * (KernelFeatures::tracepoint_arg_count == 3): a CO-RE test against the 6.17 event
+ * struct would make libbpf parse every module's BTF looking for it on older kernels
+ * (about a second under emulation). Frozen rodata: the untaken branch is dead code.
  */
-struct trace_event_raw_tcp_retransmit_skb___v617 {
-	int err;
-} __attribute__((preserve_access_index));
-
-static __always_inline bool retransmit_tp_has_err(void)
-{
-	return bpf_core_field_exists(struct trace_event_raw_tcp_retransmit_skb___v617, err);
-}
+const volatile __u8 retransmit_tp_has_err = 0;
 
 /*
  * sk_ack_backlog / sk_max_ack_backlog were u16 before 5.5 (7976a11b3086,

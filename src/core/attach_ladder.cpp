@@ -74,14 +74,24 @@ void AttachLadder::advance(size_t h, int from)
 	}
 }
 
-void AttachLadder::plan(KernelFeatures& features, std::optional<Rung> forced)
+void AttachLadder::plan(KernelFeatures& features, std::optional<Rung> forced, const std::vector<std::string>& wanted)
 {
 	features_ = &features;
 	forced_ = forced;
 	for (size_t h = 0; h < hooks_.size(); h++) {
 		states_[h] = HookState{};
-		advance(h, 0);
+		if (wanted.empty() || std::find(wanted.begin(), wanted.end(), hooks_[h].name) != wanted.end())
+			plan_hook(hooks_[h].name);
 	}
+}
+
+void AttachLadder::plan_hook(const std::string& hook)
+{
+	for (size_t h = 0; h < hooks_.size(); h++)
+		if (hooks_[h].name == hook && !states_[h].planned) {
+			states_[h].planned = true;
+			advance(h, 0);
+		}
 }
 
 static std::vector<std::string> programs_of(const RungSpec& r)

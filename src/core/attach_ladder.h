@@ -37,6 +37,7 @@ struct HookSpec {
 };
 
 struct HookState {
+	bool planned = false; // false: nobody asked for what it reports (nothing probed or loaded)
 	int chosen = -1;   // index into rungs, -1: no rung works
 	int position = -1; // where `chosen` stands in the order tried (forced rung first)
 	std::vector<std::string> rejected; // "fentry __tcp_retransmit_skb: trial load: EPERM"
@@ -47,8 +48,12 @@ public:
 	explicit AttachLadder(std::vector<HookSpec> hooks);
 
 	// Per hook, the first rung whose feature probe passes. With `forced`, a hook that
-	// has a rung of that type tries it first, then the rest of its ladder.
-	void plan(KernelFeatures& features, std::optional<Rung> forced = std::nullopt);
+	// has a rung of that type tries it first, then the rest of its ladder. Only the
+	// hooks named in `wanted` are planned (empty: every hook); plan_hook adds one later,
+	// for a hook whose need shows only once another hook's rung is known.
+	void plan(KernelFeatures& features, std::optional<Rung> forced = std::nullopt,
+		  const std::vector<std::string>& wanted = {});
+	void plan_hook(const std::string& hook);
 	// Only the chosen program of each hook stays loadable.
 	void apply_autoload(bpf_object* obj) const;
 	// The hook owning `program` gives up its current rung for the next candidate.

@@ -77,6 +77,22 @@ bool Kallsyms::has(const std::string& name) const
 	return std::find(names_.begin(), names_.end(), std::string_view(name)) != names_.end();
 }
 
+std::optional<std::string> Kallsyms::module_of(const std::string& name) const
+{
+	auto it = std::find(names_.begin(), names_.end(), std::string_view(name));
+	if (it == names_.end())
+		return std::nullopt;
+	// The name is a view into the file's text: its line goes on with "\t[module]".
+	std::string_view all(*text_);
+	size_t at = (size_t)(it->data() - all.data()) + it->size();
+	size_t eol = all.find('\n', at);
+	std::string_view rest = all.substr(at, (eol == std::string_view::npos ? all.size() : eol) - at);
+	size_t open = rest.find('['), close = rest.find(']');
+	if (open == std::string_view::npos || close == std::string_view::npos || close < open)
+		return std::string();
+	return std::string(rest.substr(open + 1, close - open - 1));
+}
+
 std::optional<SymbolRange> Kallsyms::range(const std::string& name) const
 {
 	for (size_t i = 0; i < syms_.size(); i++) {

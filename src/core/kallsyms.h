@@ -32,6 +32,9 @@ public:
 	// "func.part.0", "func.isra.0", "func.constprop.0": calls to such a compiler clone
 	// bypass func's entry, so neither fentry nor kprobe on func sees them all.
 	std::optional<std::string> clone_of(const std::string& func) const;
+	// The module a text symbol lives in ("nf_conntrack"), "" for vmlinux, nullopt when
+	// the symbol is unknown: lets a BTF search load that one module's BTF, not all.
+	std::optional<std::string> module_of(const std::string& name) const;
 
 private:
 	// The file is kept whole and indexed in place: ~120k symbols, no allocation each.

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/bpf_handles.h"
+#include "core/startup_trace.h"
 
 namespace tcpsight {
 
@@ -18,6 +19,12 @@ KernelFeatures::KernelFeatures() = default;
 
 KernelFeatures::~KernelFeatures()
 {
+	if (modules_)
+		for (auto& [name, m] : *modules_) {
+			btf__free(m.btf);
+			if (m.fd >= 0)
+				close(m.fd);
+		}
 	btf__free(vmlinux_);
 }
 
@@ -40,8 +47,10 @@ void KernelFeatures::prefetch_kallsyms()
 
 const Kallsyms& KernelFeatures::kallsyms()
 {
-	if (!kallsyms_)
+	if (!kallsyms_) {
 		kallsyms_ = kallsyms_future_.valid() ? kallsyms_future_.get() : Kallsyms::load();
+		startup_trace::mark("kallsyms ready");
+	}
 	return *kallsyms_;
 }
 
@@ -65,19 +74,11 @@ Probe KernelFeatures::tracepoint_btf(const std::string& name)
 	return {true, {}};
 }
 
-// A function's BTF id, in vmlinux or in a module's BTF (nf_conntrack is a module on
-// distribution kernels); `obj` is the module BTF's fd, invalid for vmlinux.
-struct FuncBtf {
-	int id = -1;
-	Fd obj;
-};
-
-static FuncBtf find_func_btf(const struct btf* vmlinux, const std::string& func)
+std::map<std::string, KernelFeatures::ModuleBtf>& KernelFeatures::modules()
 {
-	FuncBtf f;
-	f.id = btf__find_by_name_kind(vmlinux, func.c_str(), BTF_KIND_FUNC);
-	if (f.id > 0)
-		return f;
+	if (modules_)
+		return *modules_;
+	modules_.emplace();
 	__u32 id = 0;
 	while (bpf_btf_get_next_id(id, &id) == 0) {
 		Fd fd(bpf_btf_get_fd_by_id(id));
@@ -91,17 +92,67 @@ static FuncBtf find_func_btf(const struct btf* vmlinux, const std::string& func)
 		if (bpf_btf_get_info_by_fd(fd.get(), &info, &len) || !info.kernel_btf || !name[0] ||
 		    std::strcmp(name, "vmlinux") == 0)
 			continue;
-		struct btf* mod = btf__load_from_kernel_by_id_split(id, const_cast<struct btf*>(vmlinux));
-		int fid = mod ? btf__find_by_name_kind(mod, func.c_str(), BTF_KIND_FUNC) : -1;
-		btf__free(mod);
-		if (fid > 0) {
-			f.id = fid;
-			f.obj = std::move(fd);
-			return f;
-		}
+		(*modules_)[name].id = id;
 	}
+	return *modules_;
+}
+
+KernelFeatures::ModuleBtf* KernelFeatures::module_btf(const std::string& name)
+{
+	auto it = modules().find(name);
+	if (it == modules().end())
+		return nullptr;
+	ModuleBtf& m = it->second;
+	if (!m.btf && vmlinux_btf()) {
+		m.btf = btf__load_from_kernel_by_id_split(m.id, const_cast<struct btf*>(vmlinux_btf()));
+		m.fd = m.btf ? bpf_btf_get_fd_by_id(m.id) : -1;
+		startup_trace::mark(("module BTF " + name).c_str());
+	}
+	return m.btf ? &m : nullptr;
+}
+
+// nf_conntrack is a module on distribution kernels: its functions are in its own BTF.
+// kallsyms names the module, so only that one BTF is parsed (each parse costs ~1 s
+// under emulation); a function kallsyms does not list is in no loaded module. Only when
+// kallsyms is unreadable is every module searched, each parsed once.
+KernelFeatures::FuncBtf KernelFeatures::find_func_btf(const std::string& func)
+{
+	FuncBtf f;
+	const struct btf* vmlinux = vmlinux_btf();
+	if (!vmlinux)
+		return f;
+	f.id = btf__find_by_name_kind(vmlinux, func.c_str(), BTF_KIND_FUNC);
+	if (f.id > 0)
+		return f;
 	f.id = -1;
+	auto try_module = [&](const std::string& name) {
+		ModuleBtf* m = module_btf(name);
+		int id = m ? btf__find_by_name_kind(m->btf, func.c_str(), BTF_KIND_FUNC) : -1;
+		if (id > 0) {
+			f.id = id;
+			f.obj_fd = m->fd;
+		}
+		return id > 0;
+	};
+	auto mod = kallsyms().module_of(func);
+	if (mod && !mod->empty())
+		try_module(*mod);
+	else if (!mod && kallsyms().empty()) // no names to go by: search them all
+		for (const auto& [name, m] : modules())
+			if (try_module(name))
+				break;
 	return f;
+}
+
+int KernelFeatures::tracepoint_arg_count(const std::string& name)
+{
+	const struct btf* b = vmlinux_btf();
+	int id = b ? btf__find_by_name_kind(b, ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF) : -1;
+	if (id < 0)
+		return -1;
+	const struct btf_type* t = btf__type_by_id(b, btf__type_by_id(b, id)->type); // pointer
+	t = t && btf_is_ptr(t) ? btf__type_by_id(b, t->type) : nullptr;
+	return t && btf_is_func_proto(t) ? (int)btf_vlen(t) - 1 : -1;
 }
 
 // Trial fentry: load "r0 = 0; exit" as BPF_TRACE_FENTRY on the function, then attach it.
@@ -112,7 +163,7 @@ Probe KernelFeatures::fentry(const std::string& func)
 		return it->second;
 	Probe p;
 	const struct btf* b = vmlinux_btf();
-	FuncBtf target = b ? find_func_btf(b, func) : FuncBtf{};
+	FuncBtf target = find_func_btf(func);
 	if (!b) {
 		p.why = "no kernel BTF";
 	} else if (target.id < 0) {
@@ -124,7 +175,7 @@ Probe KernelFeatures::fentry(const std::string& func)
 		};
 		LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
 			    .attach_btf_id = (__u32)target.id,
-			    .attach_btf_obj_fd = (__u32)(target.obj.valid() ? target.obj.get() : 0));
+			    .attach_btf_obj_fd = (__u32)(target.obj_fd >= 0 ? target.obj_fd : 0));
 		Fd prog(bpf_prog_load(BPF_PROG_TYPE_TRACING, "tcpsight_probe", "GPL", insns, 2, &opts));
 		if (!prog.valid()) {
 			p.why = std::string("trial load: ") + std::strerror(errno);
@@ -139,6 +190,7 @@ Probe KernelFeatures::fentry(const std::string& func)
 		}
 	}
 	cache_[key] = p;
+	startup_trace::mark(("fentry probe " + func).c_str());
 	return p;
 }
 

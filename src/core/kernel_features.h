@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <cstdint>
 
 #include "core/kallsyms.h"
 
@@ -36,6 +37,12 @@ public:
 	// prototypes that grew (check_established gained rcu_lookup, hash in 6.15).
 	int func_arg_count(const std::string& func);
 
+	// Arguments of a BTF-enabled tracepoint (btf_trace_<name>), the hidden first
+	// `void *` not counted; -1 if unknown. Lets userspace tell BPF which prototype the
+	// kernel has (a rodata flag) without a CO-RE relocation against a type the kernel
+	// lacks, which would make libbpf load every module's BTF looking for it.
+	int tracepoint_arg_count(const std::string& name);
+
 	// The running kernel's BTF (vmlinux), loaded once; nullptr when absent.
 	const struct btf* vmlinux_btf();
 
@@ -45,7 +52,26 @@ public:
 	void prefetch_kallsyms();
 	const Kallsyms& kallsyms();
 
+	// A function's BTF id in vmlinux or in its module's BTF; `obj_fd` is the module
+	// BTF's fd (-1 for vmlinux), owned here. id < 0 when not found.
+	struct FuncBtf {
+		int id = -1;
+		int obj_fd = -1;
+	};
+	FuncBtf find_func_btf(const std::string& func);
+
 private:
+	struct ModuleBtf {
+		uint32_t id = 0;      // BTF object id
+		int fd = -1;          // opened on first use
+		struct btf* btf = nullptr; // parsed on first use (split on vmlinux)
+	};
+	// Kernel BTF objects by module name, listed once (names only: cheap); each module's
+	// BTF is parsed only when a function is looked up there.
+	std::map<std::string, ModuleBtf>& modules();
+	ModuleBtf* module_btf(const std::string& name);
+	std::optional<std::map<std::string, ModuleBtf>> modules_;
+
 	std::future<Kallsyms> kallsyms_future_;
 	std::optional<Kallsyms> kallsyms_;
 	struct btf* vmlinux_ = nullptr;

@@ -10,6 +10,7 @@
 #include "core/bpf_handles.h"
 #include "core/failure.h"
 #include "core/libbpf_log.h"
+#include "core/startup_trace.h"
 
 namespace tcpsight {
 
@@ -30,7 +31,9 @@ SkeletonPtr<Skel> load_with_ladder(AttachLadder& ladder, Configure&& configure, 
 		configure(*skel);
 		ladder.apply_autoload(skel->obj);
 		libbpf_log::take_warnings();
+		startup_trace::mark("object opened");
 		int err = Skel::load(skel.get());
+		startup_trace::mark(err ? "load failed" : "object loaded");
 		if (err) {
 			std::string prog = libbpf_log::failed_program(libbpf_log::take_warnings());
 			if (!prog.empty() && ladder.demote(prog, std::string("load: ") + std::strerror(-err)))
@@ -40,6 +43,7 @@ SkeletonPtr<Skel> load_with_ladder(AttachLadder& ladder, Configure&& configure, 
 		loaded(*skel);
 		std::string failed;
 		links = ladder.attach(skel->obj, &failed);
+		startup_trace::mark(failed.empty() ? "attached" : "attach failed");
 		if (!failed.empty()) {
 			links.clear();
 			continue;

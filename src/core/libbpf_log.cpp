@@ -14,15 +14,20 @@ std::vector<std::string> g_warnings;
 
 int print_fn(enum libbpf_print_level level, const char* fmt, va_list args)
 {
-	char buf[1024];
-	vsnprintf(buf, sizeof(buf), fmt, args);
+	// The verifier's log arrives as one message of up to megabytes: sized, not cut.
+	va_list copy;
+	va_copy(copy, args);
+	int n = vsnprintf(nullptr, 0, fmt, copy);
+	va_end(copy);
+	std::string buf(n > 0 ? (size_t)n : 0, '\0');
+	vsnprintf(buf.data(), buf.size() + 1, fmt, args);
 	if (level != LIBBPF_DEBUG) {
 		std::lock_guard<std::mutex> lock(g_mu);
 		if (g_warnings.size() < 256)
 			g_warnings.emplace_back(buf);
 	}
 	if (g_verbose)
-		fputs(buf, stderr);
+		fputs(buf.c_str(), stderr);
 	return 0;
 }
 

@@ -13,6 +13,10 @@ std::string probes_report(const AttachLadder& ladder)
 	for (size_t i = 0; i < ladder.hooks().size(); i++) {
 		const HookSpec& h = ladder.hooks()[i];
 		const HookState& st = ladder.state(i);
+		if (!st.planned) {
+			o += pad(h.name, 18) + pad("-", 10) + pad("-", 28) + h.sees + " (not requested: --kinds)\n";
+			continue;
+		}
 		if (st.chosen >= 0) {
 			const RungSpec& r = h.rungs[st.chosen];
 			o += pad(h.name, 18) + pad(rung_name(r.rung), 10) + pad(r.target, 28) + h.sees + "\n";
@@ -31,6 +35,8 @@ std::string rungs_summary(const AttachLadder& ladder)
 	std::string o;
 	for (size_t i = 0; i < ladder.hooks().size(); i++) {
 		const HookState& st = ladder.state(i);
+		if (!st.planned)
+			continue;
 		o += (o.empty() ? "" : " ") + ladder.hooks()[i].name + "=" +
 		     (st.chosen >= 0 ? rung_name(ladder.hooks()[i].rungs[st.chosen].rung) : "none");
 	}

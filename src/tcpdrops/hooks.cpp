@@ -96,3 +96,25 @@ std::string hook_of_kind(uint8_t kind)
 }
 
 } // namespace tcpsight
+
+namespace tcpsight {
+
+std::vector<std::string> hooks_for_kind(uint8_t kind)
+{
+	switch (kind) {
+	case TS_KIND_CONNTRACK: return {"conntrack", "conntrack-clash", "kfree-skb"};
+	case TS_KIND_SYN_DROP: return {"syn-drop", "listen-overflow", "synack-retransmit"};
+	default: return {hook_of_kind(kind)};
+	}
+}
+
+bool needs_kfree_skb(uint32_t kinds_mask, const RungSpec* lo)
+{
+	auto has = [&](uint8_t k) { return (kinds_mask & (1u << k)) != 0; };
+	if (has(TS_KIND_DROP) || has(TS_KIND_CONNTRACK))
+		return true;
+	// listen-overflow's tracepoint rung has no program: kfree_skb reports it.
+	return (has(TS_KIND_LISTEN_OVERFLOW) || has(TS_KIND_SYN_DROP)) && lo && lo->program.empty();
+}
+
+} // namespace tcpsight

@@ -23,6 +23,7 @@
 #include "core/probes_report.h"
 #include "core/signals.h"
 #include "core/socket_snapshot.h"
+#include "core/startup_trace.h"
 #include "core/tool_status.h"
 #include "decode/event_decoder.h"
 #include "decode/names.h"
@@ -104,6 +105,9 @@ private:
 
 void Tcpdrops::configure(tcpdrops_bpf& skel)
 {
+	// Before each load: a demotion may have moved listen-overflow onto kfree_skb.
+	if (needs_kfree_skb(kinds_mask_, ladder_.chosen("listen-overflow")))
+		ladder_.plan_hook("kfree-skb");
 	auto* ro = skel.rodata;
 	ro->filter_netns = netns_filter_.value_or(0);
 	ro->filter_family = o_.common.family();
@@ -116,6 +120,7 @@ void Tcpdrops::configure(tcpdrops_bpf& skel)
 	ro->emit_events = o_.common.interval == 0;
 	ro->aggregate = o_.common.interval > 0;
 	ro->include_unspecified = o_.all_reasons;
+	ro->retransmit_tp_has_err = features_.tracepoint_arg_count("tcp_retransmit_skb") == 3;
 	const RungSpec* lo = ladder_.chosen("listen-overflow");
 	ro->kfree_skips_listen_overflow = lo && !lo->program.empty();
 	ro->accept_wait_ns = (uint64_t)o_.accept_wait_ms * 1000000ull;
@@ -126,7 +131,9 @@ void Tcpdrops::configure(tcpdrops_bpf& skel)
 // After the load, before the programs attach: nothing runs with these unset.
 void Tcpdrops::fill_loaded(tcpdrops_bpf& skel)
 {
-	if (auto r = features_.kallsyms().range("nf_hook_slow")) {
+	// Only kfree_skb's program uses the range; kallsyms may still be on its way in.
+	auto r = ladder_.chosen("kfree-skb") ? features_.kallsyms().range("nf_hook_slow") : std::nullopt;
+	if (r) {
 		skel.bss->nf_hook_slow_start = r->start;
 		skel.bss->nf_hook_slow_end = r->end;
 	}
@@ -287,11 +294,20 @@ int Tcpdrops::run()
 		netns_filter_ = parse_netns_arg(o_.common.netns);
 	if (!features_.vmlinux_btf())
 		throw Failure("cannot parse the kernel's BTF", "rerun with -v for libbpf's log");
+	startup_trace::mark("vmlinux BTF");
 	names_ = std::make_unique<EnumNames>(features_.vmlinux_btf());
-	ladder_.plan(features_, o_.common.forced_rung());
+	// Only the hooks the asked-for kinds need are probed, loaded and attached.
+	std::vector<std::string> hooks;
+	for (const auto& k : o_.kinds)
+		for (const auto& h : hooks_for_kind(*parse_kind(k)))
+			hooks.push_back(h);
+	ladder_.plan(features_, o_.common.forced_rung(), hooks);
+	startup_trace::mark("ladder planned (feature probes)");
 	load();
+	startup_trace::mark("loaded and attached");
 	refuse_unseeable_kinds();
 	start_syn_drop_monitor();
+	startup_trace::mark("syn-drop monitor");
 
 	if (o_.common.probes) {
 		std::fputs(probes_report(ladder_).c_str(), stdout);

@@ -498,7 +498,7 @@ TEST_CASE("piped into head it exits quietly; SIGINT flushes and exits 0", "[host
 	// Drops until the pipeline is done (the tool may take a while to start in a guest).
 	pid_t gen = fork();
 	if (gen == 0) {
-		for (int i = 0; i < 200; i++) {
+		for (int i = 0; i < bound_ms(25000) / 100; i++) {
 			int fd = ns.connect_nonblocking("127.0.0.1", 17040);
 			sleep_ms(100);
 			close(fd);

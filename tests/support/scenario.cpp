@@ -48,6 +48,15 @@ void sh(const std::string& cmd) { sh_out(cmd); }
 
 void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
+int time_scale()
+{
+	const char* s = std::getenv("TCPSIGHT_TIME_SCALE");
+	int v = s ? std::atoi(s) : 1;
+	return v >= 1 ? v : 1;
+}
+
+int bound_ms(int host_ms) { return host_ms * time_scale(); }
+
 TestNetns::TestNetns(const std::string& tag)
 {
 	name_ = "tsight-" + tag + "-" + std::to_string(getpid());
@@ -148,6 +157,9 @@ uint64_t counter_delta(const CounterMap& before, const CounterMap& after, const 
 	return vb - va;
 }
 
+static void read_child(int& out_fd, int& err_fd, std::string& out, std::string& err, int timeout_ms,
+		       const std::function<bool()>& done);
+
 static pid_t spawn(const std::string& binary, const std::vector<std::string>& args, int* out_fd, int* err_fd)
 {
 	int o[2], e[2];
@@ -174,12 +186,45 @@ static pid_t spawn(const std::string& binary, const std::vector<std::string>& ar
 	return pid;
 }
 
+// Start-up takes ~0.1 s on the host and seconds in a TCG guest: the bound is generous
+// because it only bounds a failure.
+static constexpr int kReadyBoundMs = 30000;
+
 ToolRun::ToolRun(const std::string& binary, const std::vector<std::string>& args)
 {
 	pid_ = spawn(binary, args, &out_fd_, &err_fd_);
-	drain(10000, true);
+	int bound = bound_ms(kReadyBoundMs);
+	drain(bound, true);
 	if (err_.find(" ready in ") == std::string::npos)
-		throw std::runtime_error("tool did not become ready; stderr: " + err_ + " stdout: " + out_);
+		throw std::runtime_error("tool did not become ready within " + std::to_string(bound / 1000) + " s (" +
+					 binary + "): " + diagnosis());
+}
+
+std::string ToolRun::diagnosis()
+{
+	std::string why;
+	int st = 0;
+	pid_t r = pid_ > 0 ? waitpid(pid_, &st, WNOHANG) : -1;
+	if (r == 0) {
+		why = "still running";
+	} else if (r == pid_) {
+		status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		why = "exited with status " + std::to_string(status_);
+		pid_ = -1;
+		read_child(out_fd_, err_fd_, out_, err_, 1000, nullptr); // what it left in the pipes
+	} else {
+		why = "not running";
+	}
+	why += "\n--- its stderr ---\n" + err_ + "\n--- its stdout (" + std::to_string(out_.size()) + " bytes, last 2000) ---\n" +
+	       out_.substr(out_.size() > 2000 ? out_.size() - 2000 : 0);
+	if (std::getenv("TCPSIGHT_VM")) {
+		try {
+			why += "\n--- guest dmesg, last 30 lines ---\n" + sh_out("dmesg | tail -n 30");
+		} catch (const std::exception& e) {
+			why += "\n(dmesg unreadable: " + std::string(e.what()) + ")";
+		}
+	}
+	return why;
 }
 
 // Reads a child's stdout and stderr until both close, the deadline passes, or `done`.
@@ -223,7 +268,10 @@ std::vector<JsonObject> ToolRun::stop()
 {
 	if (pid_ > 0) {
 		kill(pid_, SIGINT);
-		drain(15000, false);
+		drain(bound_ms(15000), false);
+		if (out_fd_ >= 0 || err_fd_ >= 0)
+			throw std::runtime_error("tool did not exit within " + std::to_string(bound_ms(15000) / 1000) +
+						 " s of SIGINT: " + diagnosis());
 		int st = 0;
 		if (waitpid(pid_, &st, 0) == pid_)
 			status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -249,7 +297,7 @@ CommandResult run_command(const std::string& binary, const std::vector<std::stri
 	CommandResult r;
 	int out_fd, err_fd;
 	pid_t pid = spawn(binary, args, &out_fd, &err_fd);
-	read_child(out_fd, err_fd, r.out, r.err, timeout_ms, nullptr);
+	read_child(out_fd, err_fd, r.out, r.err, bound_ms(timeout_ms), nullptr);
 	if (out_fd >= 0 || err_fd >= 0)
 		kill(pid, SIGKILL); // timed out
 	if (out_fd >= 0)

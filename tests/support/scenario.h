@@ -64,6 +64,9 @@ public:
 
 private:
 	void drain(int timeout_ms, bool until_ready);
+	// Why a wait ended without what it waited for: running or exit status, what the
+	// tool printed, and in a guest the tail of the kernel log.
+	std::string diagnosis();
 	pid_t pid_ = -1;
 	int out_fd_ = -1, err_fd_ = -1;
 	std::string out_, err_;
@@ -75,6 +78,7 @@ struct CommandResult {
 	int exit_code = -1;
 	std::string out, err;
 };
+// `timeout_ms` is a host bound (scaled by time_scale()); past it the command is killed.
 CommandResult run_command(const std::string& binary, const std::vector<std::string>& args, int timeout_ms = 20000);
 
 std::string tcpdrops_binary();
@@ -91,5 +95,13 @@ std::vector<JsonObject> of_kind(const std::vector<JsonObject>& evs, const std::s
 long long sum_count(const std::vector<JsonObject>& rows);
 
 void sleep_ms(int ms);
+
+// How much slower than the host this environment runs: TCPSIGHT_TIME_SCALE, which
+// tests/vm/run-guest.sh sets for guests under TCG (10-50x slower); 1 on the host.
+// Every wait that only bounds a failure is multiplied by it, so a slow moment of an
+// emulated guest is never mistaken for a broken tool, and host runs wait no longer.
+int time_scale();
+// A failure bound in milliseconds, scaled for this environment.
+int bound_ms(int host_ms);
 
 } // namespace tcpsight::test

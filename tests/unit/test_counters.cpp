@@ -73,4 +73,7 @@ TEST_CASE("kallsyms: ranges and symbolization", "[unit]")
 	CHECK_FALSE(k.has("some_data"));
 	CHECK(k.clone_of("__tcp_retransmit_skb") == "__tcp_retransmit_skb.part.0");
 	CHECK_FALSE(k.clone_of("nf_hook_slow").has_value());
+	CHECK(k.module_of("mod_fn") == "nf_conntrack");
+	CHECK(k.module_of("nf_hook_slow") == "");
+	CHECK_FALSE(k.module_of("absent").has_value());
 }

@@ -269,6 +269,9 @@ printf 'VM_MODULES=%q\nVM_BOOT=%q\nVM_KEEP=%q\n' "$moddir" "$kdir/root/boot" "$P
 	echo '#!/bin/bash'
 	echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb'
 	printf 'export TCPSIGHT_VM=1 TCPSIGHT_VM_KERNEL=%q TCPSIGHT_VM_OUT=/run/vm/out\n' "$kernel"
+	# Waits that only bound a failure stretch by this much (tests/support/scenario.h):
+	# a TCG guest runs 10-50x slower than the host.
+	echo 'export TCPSIGHT_TIME_SCALE=${TCPSIGHT_TIME_SCALE:-20}'
 	for e in ${envs[@]+"${envs[@]}"}; do printf 'export %s=%q\n' "${e%%=*}" "${e#*=}"; done
 	printf 'cd %q 2>/dev/null || cd /\n' "$PWD"
 	printf '%q ' "$@"
