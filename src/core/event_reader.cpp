@@ -19,9 +19,19 @@ EventReader::EventReader(bpf_map* ringbuf, bpf_map* lost, Handler handler)
 int EventReader::on_sample(void* ctx, void* data, size_t size)
 {
 	auto* self = static_cast<EventReader*>(ctx);
-	try {
-		self->handler_(data, size);
+	if (self->discarding_) {
 		self->handled_++;
+		return 0;
+	}
+	try {
+		bool more = self->handler_(data, size);
+		self->handled_++;
+		// libbpf 1.4 (no ring_buffer__consume_n) ends the batch on a negative return,
+		// with this record consumed; the flag tells it from an error.
+		if (!more || self->handled_ >= kBatch) {
+			self->paused_ = true;
+			return -1;
+		}
 		return 0;
 	} catch (...) {
 		self->error_ = std::current_exception();
@@ -32,15 +42,25 @@ int EventReader::on_sample(void* ctx, void* data, size_t size)
 int EventReader::poll(int timeout_ms)
 {
 	handled_ = 0;
+	paused_ = false;
 	int err = ring_buffer__poll(rb_.get(), timeout_ms);
 	if (error_) {
 		auto e = error_;
 		error_ = nullptr;
 		std::rethrow_exception(e);
 	}
-	if (err < 0 && err != -EINTR)
+	if (err < 0 && err != -EINTR && !paused_)
 		throw Failure(errno_text("failed to read ring buffer", err), bpf_errno_hint(err));
 	return handled_;
+}
+
+uint64_t EventReader::discard()
+{
+	discarding_ = true;
+	handled_ = 0;
+	ring_buffer__consume(rb_.get());
+	discarding_ = false;
+	return (uint64_t)handled_;
 }
 
 LostCounts EventReader::lost() const

@@ -34,12 +34,20 @@ std::optional<T> sample_as(const void* data, size_t size)
 
 class EventReader {
 public:
-	using Handler = std::function<void(const void* data, size_t size)>;
+	// Returns false when the consumer cannot take more now (output backed up): the
+	// batch ends after this record, the rest stays in the ring.
+	using Handler = std::function<bool(const void* data, size_t size)>;
 	EventReader(bpf_map* ringbuf, bpf_map* lost, Handler handler);
 
-	// Consumes what is ready, waiting up to timeout_ms. Returns records handled.
-	// An exception thrown by the handler (EPIPE on stdout) is rethrown here.
+	// Consumes what is ready, waiting up to timeout_ms, at most kBatch records (the
+	// kernel may refill the ring as fast as it is read: a batch must end so the loop
+	// can tick and write). Returns records handled. An exception thrown by the handler
+	// is rethrown here.
+	static constexpr int kBatch = 16384;
 	int poll(int timeout_ms);
+	// Consumes what is left without handing it over; returns how many records (after
+	// the programs are detached, at exit, when there is no time left to write them).
+	uint64_t discard();
 	LostCounts lost() const;
 
 private:
@@ -50,6 +58,8 @@ private:
 	Handler handler_;
 	std::exception_ptr error_;
 	int handled_ = 0;
+	bool paused_ = false;
+	bool discarding_ = false;
 };
 
 } // namespace tcpsight

@@ -1,12 +1,13 @@
 #include "core/poll_loop.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/signals.h"
 
 namespace tcpsight {
 
-void run_poll_loop(EventReader& reader, Output& out, const LoopSpec& spec)
+Unwritten run_poll_loop(EventReader& reader, Output& out, const LoopSpec& spec)
 {
 	using clock = std::chrono::steady_clock;
 	auto start = clock::now();
@@ -41,7 +42,10 @@ void run_poll_loop(EventReader& reader, Output& out, const LoopSpec& spec)
 			    start + std::chrono::duration<double>(spec.duration_s) - now);
 			timeout_ms = (int)std::max<long long>(0, std::min<long long>(100, left.count()));
 		}
-		reader.poll(timeout_ms);
+		if (out.ready())
+			reader.poll(timeout_ms);
+		else // stdout is backed up: the ring fills and the kernel counts what it drops
+			out.wait_writable(std::min(timeout_ms, 50));
 		now = clock::now();
 		if (now >= next_second) {
 			next_second += std::chrono::seconds(1);
@@ -53,14 +57,28 @@ void run_poll_loop(EventReader& reader, Output& out, const LoopSpec& spec)
 			end_interval(now);
 		out.flush();
 	}
-	// Drain what is already in the buffer, sample counters once more, close the interval.
-	while (reader.poll(0) > 0) {
+	// Stop: detach, deliver what the ring still holds, sample counters once more, close
+	// the interval, then write it all out. The budget is 1 s in total: what a stalled
+	// consumer has not taken by then is counted, not waited for.
+	auto deadline = clock::now() + std::chrono::milliseconds(900);
+	if (spec.on_stop)
+		spec.on_stop();
+	Unwritten left;
+	while (clock::now() < deadline) {
+		if (!out.ready()) {
+			out.wait_writable(20);
+			continue;
+		}
+		if (reader.poll(0) <= 0)
+			break;
 	}
+	left.in_ring = reader.discard(); // still in the ring: the deadline passed
 	if (spec.each_second)
 		spec.each_second();
 	check_lost();
 	end_interval(clock::now());
-	out.flush();
+	auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+	left.held = out.finish((int)std::max<long long>(ms, 0) + 100);
+	return left;
 }
-
 } // namespace tcpsight

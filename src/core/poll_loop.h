@@ -16,8 +16,19 @@ struct LoopSpec {
 	std::function<void(double seconds)> each_interval;
 	// Called when the loss counters grew; gets the growth.
 	std::function<void(const LostCounts& delta)> on_lost;
+	// Called once when stopping, before the last drain: detach the programs, so the
+	// ring holds a finite number of events and every one is delivered or counted.
+	std::function<void()> on_stop;
 };
 
-void run_poll_loop(EventReader& reader, Output& out, const LoopSpec& spec);
+// What the loop could not deliver when it had to stop (stdout blocked past the 1 s
+// exit budget): events left in the ring or held in output chunks.
+struct Unwritten {
+	uint64_t in_ring = 0; // never handed to the tool
+	uint64_t held = 0;    // encoded (counted as reported), never written
+};
+
+// SIGINT/SIGTERM end it within ~1 s whatever the consumer does.
+Unwritten run_poll_loop(EventReader& reader, Output& out, const LoopSpec& spec);
 
 } // namespace tcpsight

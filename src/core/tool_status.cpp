@@ -57,14 +57,24 @@ void ToolStatus::run(const AttachLadder& ladder, EventReader& reader, Output& ou
 	spec.each_second = loop.each_second;
 	spec.each_interval = loop.each_interval;
 	spec.on_lost = [&](const LostCounts& d) { lost(d, out, event_mode, loop.now_realtime_ns()); };
-	run_poll_loop(reader, out, spec);
+	spec.on_stop = loop.on_stop;
+	unwritten_ = run_poll_loop(reader, out, spec);
+	if (out.dropped_bytes())
+		std::fprintf(stderr, "%s: %llu bytes of summary output dropped: stdout stayed blocked\n", tool_,
+			     (unsigned long long)out.dropped_bytes());
 	tally();
 }
 
 void ToolStatus::tally() const
 {
-	std::fprintf(stderr, "%s: %llu events reported, %llu lost\n", tool_, (unsigned long long)events_,
-		     (unsigned long long)total_.events);
+	// Events still held when the exit budget ran out were never written: lost too.
+	uint64_t written = events_ > unwritten_.held ? events_ - unwritten_.held : 0;
+	uint64_t unwritten = unwritten_.held + unwritten_.in_ring;
+	std::fprintf(stderr, "%s: %llu events reported, %llu lost", tool_, (unsigned long long)written,
+		     (unsigned long long)(total_.events + unwritten));
+	if (unwritten)
+		std::fprintf(stderr, " (%llu of them not written: stdout blocked at exit)", (unsigned long long)unwritten);
+	std::fputc('\n', stderr);
 }
 
 } // namespace tcpsight

@@ -8,6 +8,7 @@
 
 #include "core/attach_ladder.h"
 #include "core/event_reader.h"
+#include "core/poll_loop.h"
 #include "output/output.h"
 
 namespace tcpsight {
@@ -36,6 +37,7 @@ public:
 		std::function<void()> each_second;
 		std::function<void(double seconds)> each_interval;
 		std::function<int64_t()> now_realtime_ns;
+		std::function<void()> on_stop; // detach the programs (see LoopSpec)
 	};
 	void run(const AttachLadder& ladder, EventReader& reader, Output& out, const Loop& loop);
 
@@ -43,6 +45,7 @@ private:
 	const char* tool_;
 	std::chrono::steady_clock::time_point t0_;
 	uint64_t events_ = 0;
+	Unwritten unwritten_; // what the exit budget left behind
 	LostCounts total_, mark_;
 };
 

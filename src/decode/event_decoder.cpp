@@ -4,27 +4,13 @@
 
 #include "core/event_reader.h"
 #include "decode/addr.h"
+#include "decode/event_encoder.h"
+#include "decode/record_sink.h"
 #include "decode/names.h"
 #include "hints/hints.h"
 
 namespace tcpsight {
 namespace {
-
-bool kind_has_queues(uint8_t kind)
-{
-	return kind == TS_KIND_SYNACK_RETRANS || kind == TS_KIND_LISTEN_OVERFLOW || kind == TS_KIND_SYN_DROP ||
-	       kind == TS_KIND_SLOW_ACCEPT;
-}
-
-uint8_t sub_of(const ts_event& e)
-{
-	switch (e.kind) {
-	case TS_KIND_RETRANS: return e.d.rtx.rtx_kind;
-	case TS_KIND_CONNTRACK: return e.d.ct.cause;
-	case TS_KIND_SYN_DROP: return e.d.q.syn_cause;
-	default: return 0;
-	}
-}
 
 std::optional<NetnsKnobs> knobs_of(const DecodeContext& ctx, uint32_t netns)
 {
@@ -93,69 +79,10 @@ void put_event_header(Record& r, uint64_t boot_ns, const std::string& kind, uint
 
 Record decode_event(const ts_event& e, const DecodeContext& ctx)
 {
-	Record r;
-	uint8_t sub = sub_of(e);
-	put_event_header(r, e.ts_ns, kind_name(e.kind), e.source, e.netns, e.t, ctx);
-	std::optional<std::string> state = ctx.names ? ctx.names->tcp_state(e.t.state) : std::nullopt;
-	r.set("state", e.t.state == 0 ? std::string("-") : state.value_or(std::to_string(e.t.state)));
-	r.set("reason", reason_text(e.kind, sub, e.reason, ctx.names));
-
-	auto knobs = knobs_of(ctx, e.netns);
-	HintInput hint{e.kind, sub, "", e.t.lport, kind_has_queues(e.kind), e.d.q};
-	switch (e.kind) {
-	case TS_KIND_RETRANS:
-		r.set("retrans_kind", retrans_kind_name(e.d.rtx.rtx_kind));
-		r.set("total_retrans", e.d.rtx.total_retrans);
-		r.set("srtt_us", e.d.rtx.srtt_us);
-		r.set("cwnd", e.d.rtx.cwnd);
-		if (e.d.rtx.err)
-			r.set("err", e.d.rtx.err);
-		if (e.d.rtx.segs)
-			r.set("segs", e.d.rtx.segs);
-		break;
-	case TS_KIND_SYN_DROP:
-		r.set("count", 1); // per-SYN rungs; counter rows carry their own count
-		put_queues(r, e.d.q, e.kind);
-		break;
-	case TS_KIND_SYNACK_RETRANS:
-	case TS_KIND_LISTEN_OVERFLOW:
-		put_queues(r, e.d.q, e.kind);
-		break;
-	case TS_KIND_SLOW_ACCEPT:
-		r.set("wait_us", e.d.acc.wait_ns / 1000);
-		r.set("accept_queue", e.d.acc.accept_queue);
-		r.set("accept_queue_max", e.d.acc.accept_queue_max);
-		r.set("pid", e.d.acc.pid);
-		hint.has_queues = true;
-		hint.q.accept_queue = e.d.acc.accept_queue;
-		hint.q.accept_queue_max = e.d.acc.accept_queue_max;
-		hint.wait_us = e.d.acc.wait_ns / 1000;
-		break;
-	case TS_KIND_CONNTRACK:
-		r.set("ct_cause", ct_cause_name(e.d.ct.cause));
-		r.set("ct_entry", ct_entry_name(e.d.ct.entry));
-		r.set("ct_zone", e.d.ct.zone);
-		put_conntrack_numbers(r, knobs);
-		if (e.d.ct.has_winner) {
-			const ts_tuple& w = e.d.ct.winner;
-			r.set("ct_winner_saddr", format_addr(w.family, w.laddr));
-			r.set("ct_winner_sport", w.lport);
-			r.set("ct_winner_daddr", format_addr(w.family, w.raddr));
-			r.set("ct_winner_dport", w.rport);
-		}
-		break;
-	default:
-		break;
-	}
-	if (e.location && ctx.symbolize) {
-		std::string loc = ctx.symbolize(e.location);
-		if (!loc.empty())
-			r.set("location", loc);
-	}
-	if (e.kind == TS_KIND_DROP)
-		hint.reason = r.str("reason");
-	put_hint(r, hint, knobs);
-	return r;
+	EventEncoder enc(ctx);
+	RecordSink sink;
+	enc.encode(e, sink);
+	return sink.take();
 }
 
 Record decode_summary_row(const SummaryRow& row, int64_t realtime_ns, const DecodeContext& ctx)

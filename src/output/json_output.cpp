@@ -1,6 +1,8 @@
 #include <cstdio>
 
 #include "core/clock.h"
+#include "decode/event_encoder.h"
+#include "output/event_sinks.h"
 #include "output/output.h"
 
 namespace tcpsight {
@@ -49,6 +51,11 @@ public:
 	using Output::Output;
 	void header() override {}
 	void event(const Record& r) override { write(json_line(r)); }
+	void encode(const ts_event& e, EventEncoder& enc) override
+	{
+		JsonSink sink(buf());
+		enc.encode(e, sink);
+	}
 	void summary(const IntervalInfo& info, const std::vector<Record>& rows) override
 	{
 		Record head;

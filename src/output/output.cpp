@@ -1,20 +1,21 @@
 #include "output/output.h"
 
-#include <cerrno>
-
 namespace tcpsight {
+
+void Output::write(const std::string& s)
+{
+	if (stream_.buf().size() + s.size() > 2 * OutStream::kChunkBytes) {
+		dropped_bytes_ += s.size();
+		return;
+	}
+	stream_.buf() += s;
+	stream_.record_done(0);
+}
 
 void Output::flush()
 {
-	if (!buf_.empty()) {
-		size_t n = fwrite(buf_.data(), 1, buf_.size(), out_);
-		buf_.clear();
-		if (n == 0 && errno == EPIPE)
-			throw OutputClosed();
-	}
-	if (fflush(out_) != 0 && errno == EPIPE)
-		throw OutputClosed();
-	if (ferror(out_))
+	stream_.flush();
+	if (stream_.closed())
 		throw OutputClosed();
 }
 

@@ -10,6 +10,8 @@
 
 #include "core/event_reader.h"
 #include "decode/record.h"
+#include "output/out_stream.h"
+#include "shared/events.h"
 
 namespace tcpsight {
 
@@ -25,23 +27,46 @@ struct IntervalInfo {
 	LostCounts lost;     // lost during the interval
 };
 
+class EventEncoder;
+
 class Output {
 public:
-	explicit Output(FILE* out) : out_(out) {}
+	explicit Output(FILE* out) : stream_(out) {}
 	virtual ~Output() = default;
 	// Printed once, when the tool is attached and ready (text only).
 	virtual void header() = 0;
 	virtual void event(const Record& r) = 0;
+	// The event path: a ring-buffer event rendered straight into the output chunk.
+	// False when the output is backed up: stop reading until ready().
+	bool event(const ts_event& e, EventEncoder& enc)
+	{
+		encode(e, enc);
+		if (!stream_.record_done(1))
+			return false;
+		return true;
+	}
+	bool ready() const { return stream_.ready(); }
+	// The reader's idle wait while the consumer is slow.
+	void wait_writable(int ms) { stream_.wait_writable(ms); }
+	// At exit: writes what is held within `ms`; returns the events that could not be.
+	uint64_t finish(int ms) { return stream_.finish(ms); }
+	// Bytes of non-event output (headers, summaries) dropped because stdout stayed blocked.
+	uint64_t dropped_bytes() const { return dropped_bytes_; }
 	// One interval of summary mode: its rows, most frequent first.
 	virtual void summary(const IntervalInfo& info, const std::vector<Record>& rows) = 0;
 	// Events lost since the last notice (event mode).
 	virtual void lost(int64_t realtime_ns, const LostCounts& delta) = 0;
+	// Hands what is buffered to the writer; throws OutputClosed once stdout's reader is gone.
 	void flush();
 
 protected:
-	void write(const std::string& s) { buf_ += s; }
-	FILE* out_;
-	std::string buf_;
+	virtual void encode(const ts_event& e, EventEncoder& enc) = 0;
+	// Non-event output. Past two chunks held (stdout blocked for long) it is dropped
+	// and counted rather than held: memory stays bounded whatever the consumer does.
+	void write(const std::string& s);
+	std::string& buf() { return stream_.buf(); }
+	OutStream stream_;
+	uint64_t dropped_bytes_ = 0;
 };
 
 // A column of the text summary table; fields not shown in a column go to DETAIL.

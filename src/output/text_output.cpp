@@ -1,7 +1,10 @@
 #include <cstdio>
 #include <set>
+#include <unordered_set>
 
 #include "core/clock.h"
+#include "decode/event_encoder.h"
+#include "output/event_sinks.h"
 #include "output/output.h"
 
 namespace tcpsight {
@@ -78,6 +81,11 @@ public:
 		if (r.get("hint") && hinted_.insert(key).second)
 			write("  hint: " + field(r, "hint") + "\n");
 	}
+	void encode(const ts_event& e, EventEncoder& enc) override
+	{
+		TextSink sink(buf(), hinted_);
+		enc.encode(e, sink);
+	}
 	void summary(const IntervalInfo& info, const std::vector<Record>& rows) override
 	{
 		char head[160];
@@ -113,7 +121,7 @@ public:
 
 private:
 	std::vector<TableColumn> cols_;
-	std::set<std::string> hinted_;
+	std::unordered_set<std::string> hinted_; // shared by both event paths
 };
 
 } // namespace

@@ -58,7 +58,7 @@ public:
 
 private:
 	void configure(portcontend_bpf& skel);
-	void on_event(const void* data, size_t size);
+	bool on_event(const void* data, size_t size);
 	void on_interval(double seconds);
 	uint64_t tw_recycled_delta(uint32_t netns);
 	void census(uint32_t netns, std::map<std::string, std::pair<uint64_t, uint64_t>>& held);
@@ -98,13 +98,14 @@ void Portcontend::configure(portcontend_bpf& skel)
 	ro->check_est_nargs = nargs > 0 ? (uint8_t)nargs : 4;
 }
 
-void Portcontend::on_event(const void* data, size_t size)
+bool Portcontend::on_event(const void* data, size_t size)
 {
 	auto e = pc_event_from_sample(data, size);
 	if (!e)
-		return;
+		return true;
 	status_.count_events(1);
 	out_->event(decode_pc_event(*e, ctx_));
+	return out_->ready();
 }
 
 uint64_t Portcontend::tw_recycled_delta(uint32_t netns)
@@ -216,11 +217,12 @@ int Portcontend::run()
 	};
 	out_ = o_.common.json ? make_json_output(stdout) : make_text_output(stdout, cols);
 	EventReader reader(skel_->maps.events, skel_->maps.lost,
-			   [this](const void* d, size_t n) { on_event(d, n); });
+			   [this](const void* d, size_t n) { return on_event(d, n); });
 	ToolStatus::Loop loop;
 	loop.duration_s = o_.common.duration;
 	loop.interval_s = event_mode_ ? 0 : (o_.common.interval ? o_.common.interval : 1);
 	loop.each_interval = [this](double s) { on_interval(s); };
+	loop.on_stop = [this] { links_.clear(); };
 	loop.now_realtime_ns = [this] { return ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()); };
 	status_.run(ladder_, reader, *out_, loop);
 	return 0;

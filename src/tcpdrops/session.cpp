@@ -1,5 +1,6 @@
 #include "tcpdrops/session.h"
 
+#include <algorithm>
 #include <bpf/bpf.h>
 #include <chrono>
 #include <cstdio>
@@ -26,6 +27,7 @@
 #include "core/startup_trace.h"
 #include "core/tool_status.h"
 #include "decode/event_decoder.h"
+#include "decode/event_encoder.h"
 #include "decode/names.h"
 #include "output/output.h"
 #include "tcpdrops.skel.h"
@@ -61,8 +63,11 @@ struct ListenerActivity {
 	{
 		if (e.kind == TS_KIND_LISTEN_OVERFLOW)
 			ack_overflows[e.netns]++;
-		if (e.kind == TS_KIND_LISTEN_OVERFLOW || e.kind == TS_KIND_SYNACK_RETRANS)
-			recent_ports[e.netns].push_back(e.t.lport);
+		if (e.kind == TS_KIND_LISTEN_OVERFLOW || e.kind == TS_KIND_SYNACK_RETRANS) {
+			auto& ports = recent_ports[e.netns]; // a few listeners a tick, even in a storm
+			if (std::find(ports.begin(), ports.end(), e.t.lport) == ports.end() && ports.size() < 64)
+				ports.push_back(e.t.lport);
+		}
 	}
 };
 
@@ -77,7 +82,7 @@ private:
 	void load();
 	void start_syn_drop_monitor();
 	void refuse_unseeable_kinds() const;
-	void on_event(const void* data, size_t size);
+	bool on_event(const void* data, size_t size);
 	void on_second();
 	void on_interval(double seconds);
 	SummaryRow syn_drop_row(const SynDropObservation& ob) const;
@@ -97,6 +102,7 @@ private:
 	std::unique_ptr<SynDropMonitor> syn_monitor_;
 	std::unique_ptr<Output> out_;
 	DecodeContext ctx_;
+	std::unique_ptr<EventEncoder> encoder_;
 	SummaryDiffer differ_;
 	ListenerActivity activity_;
 	std::vector<SynDropObservation> pending_syn_rows_;
@@ -196,16 +202,17 @@ bool Tcpdrops::port_wanted(uint16_t port) const
 	return false;
 }
 
-void Tcpdrops::on_event(const void* data, size_t size)
+bool Tcpdrops::on_event(const void* data, size_t size)
 {
-	auto e = event_from_sample(data, size);
-	if (!e)
-		return;
-	activity_.note(*e);
+	if (size < sizeof(ts_event))
+		return true;
+	const auto* e = static_cast<const ts_event*>(data); // the ring's records are 8-byte aligned
+	if (syn_monitor_)
+		activity_.note(*e);
 	if (!wanted(kinds_mask_, e->kind))
-		return; // kept in the kernel only for the syn-drop monitor
+		return true; // kept in the kernel only for the syn-drop monitor
 	status_.count_events(1);
-	out_->event(decode_event(*e, ctx_));
+	return out_->event(*e, *encoder_);
 }
 
 SummaryRow Tcpdrops::syn_drop_row(const SynDropObservation& ob) const
@@ -324,12 +331,17 @@ int Tcpdrops::run()
 	ctx_.symbolize = [this](uint64_t a) { return features_.kallsyms().symbolize(a); };
 	ctx_.knobs = [this](uint32_t ns) { return knobs_->get(ns); };
 	out_ = o_.common.json ? make_json_output(stdout) : make_text_output(stdout);
+	encoder_ = std::make_unique<EventEncoder>(ctx_);
 	EventReader reader(skel_->maps.events, skel_->maps.lost,
-			   [this](const void* d, size_t n) { on_event(d, n); });
+			   [this](const void* d, size_t n) { return on_event(d, n); });
 	ToolStatus::Loop loop;
 	loop.duration_s = o_.common.duration;
 	loop.interval_s = o_.common.interval;
-	loop.each_second = [this] { on_second(); };
+	loop.each_second = [this] {
+		encoder_->tick();
+		on_second();
+	};
+	loop.on_stop = [this] { links_.clear(); };
 	loop.each_interval = [this](double s) { on_interval(s); };
 	loop.now_realtime_ns = [this] { return ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()); };
 	status_.run(ladder_, reader, *out_, loop);

@@ -108,6 +108,8 @@ TEST_CASE("a closed stdout surfaces as OutputClosed", "[unit]")
 	Record r;
 	r.set("kind", "drop");
 	out->event(r);
+	out->flush();	  // handed to the writer thread, which meets EPIPE
+	out->finish(5000); // returns once the writer has met it (bounds only a failure)
 	CHECK_THROWS_AS(out->flush(), OutputClosed);
 	fclose(w);
 }

@@ -1,0 +1,126 @@
+#include "decode/event_encoder.h"
+
+#include <arpa/inet.h>
+#include <charconv>
+#include <cstring>
+#include <ctime>
+
+#include "decode/names.h"
+
+namespace tcpsight {
+
+std::string_view TimeText::rfc3339(int64_t realtime_ns)
+{
+	int64_t sec = realtime_ns / 1000000000LL;
+	if (sec != sec_) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(buf_, sizeof(buf_), "%Y-%m-%dT%H:%M:%S", &tm);
+		sec_ = sec;
+	}
+	// ".uuuuuuZ" after the 19 characters of the second.
+	long usec = (long)((realtime_ns % 1000000000LL) / 1000);
+	char* p = buf_ + 19;
+	*p++ = '.';
+	for (int i = 5; i >= 0; i--) {
+		p[i] = (char)('0' + usec % 10);
+		usec /= 10;
+	}
+	p[6] = 'Z';
+	return std::string_view(buf_, 27);
+}
+
+std::string_view format_addr_to(char (&buf)[48], uint8_t family, const uint8_t addr[16])
+{
+	if (family == AF_INET) { // the common case, by hand: inet_ntop's stdio costs more
+		char* p = buf;
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				*p++ = '.';
+			p = std::to_chars(p, buf + sizeof(buf), addr[i]).ptr;
+		}
+		return std::string_view(buf, (size_t)(p - buf));
+	}
+	if (family == AF_INET6 && inet_ntop(AF_INET6, addr, buf, sizeof(buf)))
+		return std::string_view(buf);
+	return "-";
+}
+
+void EventEncoder::tick()
+{
+	knobs_.clear();
+	hints_.clear();
+}
+
+std::string_view EventEncoder::reason(uint8_t kind, uint8_t sub, uint32_t reason)
+{
+	uint64_t key = (uint64_t)kind << 40 | (uint64_t)sub << 32 | reason;
+	auto it = reasons_.find(key);
+	if (it == reasons_.end())
+		it = reasons_.emplace(key, reason_text(kind, sub, reason, ctx_.names)).first;
+	return it->second;
+}
+
+std::string_view EventEncoder::state(uint8_t st)
+{
+	if (st == 0)
+		return "-";
+	if (states_.empty())
+		states_.resize(256);
+	auto& slot = states_[st];
+	if (!slot) {
+		auto name = ctx_.names ? ctx_.names->tcp_state(st) : std::nullopt;
+		slot = name.value_or(std::to_string(st));
+	}
+	return *slot;
+}
+
+std::string_view EventEncoder::location(uint64_t addr)
+{
+	if (!ctx_.symbolize)
+		return {};
+	auto it = locations_.find(addr);
+	if (it == locations_.end()) {
+		if (locations_.size() >= 65536) // call sites are few; bound it all the same
+			locations_.clear();
+		it = locations_.emplace(addr, ctx_.symbolize(addr)).first;
+	}
+	return it->second;
+}
+
+const std::optional<NetnsKnobs>& EventEncoder::knobs(uint32_t netns)
+{
+	auto it = knobs_.find(netns);
+	if (it == knobs_.end()) {
+		if (knobs_.size() >= 4096)
+			knobs_.clear();
+		it = knobs_.emplace(netns, ctx_.knobs ? ctx_.knobs(netns) : std::nullopt).first;
+	}
+	return it->second;
+}
+
+std::string_view EventEncoder::hint(const HintInput& in, std::string_view drop_reason, uint32_t netns)
+{
+	// Everything the hint depends on, as bytes.
+	hint_key_.assign(reinterpret_cast<const char*>(&in.q), sizeof(in.q));
+	auto put = [&](const void* p, size_t n) { hint_key_.append(static_cast<const char*>(p), n); };
+	put(&in.kind, 1);
+	put(&in.sub, 1);
+	put(&in.lport, 2);
+	put(&in.has_queues, 1);
+	put(&in.wait_us, 8);
+	put(&netns, 4);
+	hint_key_.append(drop_reason);
+	auto it = hints_.find(hint_key_);
+	if (it == hints_.end()) {
+		if (hints_.size() >= 4096)
+			hints_.clear();
+		HintInput full = in;
+		full.reason = std::string(drop_reason);
+		it = hints_.emplace(hint_key_, hint_for(full, knobs(netns))).first;
+	}
+	return it->second;
+}
+
+} // namespace tcpsight
