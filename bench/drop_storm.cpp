@@ -38,13 +38,14 @@ int main(int argc, char** argv)
 	th.window = htons(1024);
 	auto start = std::chrono::steady_clock::now();
 	long long sent = 0;
-	for (; sent < count; sent++) {
+	while (sent < count) {
 		th.source = htons(20000 + (sent & 0x3fff));
 		// EPERM is the netfilter drop itself (NF_DROP on output): the packet was made and freed.
 		if (sendto(fd, &th, sizeof(th), 0, (sockaddr*)&dst, sizeof(dst)) < 0 && errno != EPERM) {
 			perror("drop_storm: sendto");
 			break;
 		}
+		sent++; // counted before the time check, so every packet made is counted
 		if ((sent & 1023) == 0 &&
 		    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= seconds)
 			break;

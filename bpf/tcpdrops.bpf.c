@@ -267,33 +267,19 @@ static __always_inline __u32 skb_netns(const struct sk_buff *skb, const struct s
 	return net_inum(BPF_CORE_READ(skb, dev, nd_net.net));
 }
 
-static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u64 location,
-					    __u32 reason, const struct sock *rx_sk, __u8 source)
+/*
+ * The event of a drop that passed the cheap tests: classified, filtered by tuple,
+ * sent. Separate so the event is built (and zeroed) only for drops that may be kept.
+ */
+static __always_inline void report_kfree_skb(const struct sk_buff *skb, const struct sock *sk,
+					      const struct pkt_tuple *pkt, enum pkt_parse parsed, __u64 location,
+					      __u32 reason, const struct sock *rx_sk, __u8 source)
 {
-	const struct sock *sk = BPF_CORE_READ(skb, sk);
-	struct pkt_tuple pkt = {};
-	enum pkt_parse parsed;
 	struct ts_event e = {};
 
-	if (kfree_skb_has_reason()) {
-		if (reason == bpf_core_enum_value(enum skb_drop_reason, SKB_NOT_DROPPED_YET))
-			return 0;
-		if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
-		    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
-			return 0;
-	}
-	if (!sk)
-		sk = rx_sk;
-
-	parsed = parse_tcp_packet(skb, &pkt);
-	if (parsed == PKT_NOT_TCP)
-		return 0;
-	if (parsed == PKT_UNREADABLE && (!sk || !sk_is_tcp(sk)))
-		return 0;
-
-	if (is_listen_overflow(reason, rx_sk, &pkt, parsed == PKT_TCP)) {
+	if (is_listen_overflow(reason, rx_sk, pkt, parsed == PKT_TCP)) {
 		if (kfree_skips_listen_overflow)
-			return 0;
+			return;
 		e.kind = TS_KIND_LISTEN_OVERFLOW;
 	} else if (kfree_skb_has_reason() &&
 		   reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP) &&
@@ -312,23 +298,23 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u64 loc
 	} else {
 		if (!include_unspecified && kfree_skb_has_reason() &&
 		    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
-			return 0;
+			return;
 		e.kind = TS_KIND_DROP;
 	}
 	if (!kind_wanted(e.kind))
-		return 0;
+		return;
 
 	e.netns = skb_netns(skb, sk);
 	if (e.kind == TS_KIND_CONNTRACK && e.d.ct.ct_netns)
 		e.netns = e.d.ct.ct_netns;
 	if (!netns_wanted(e.netns))
-		return 0;
+		return;
 	if (parsed == PKT_TCP)
-		tuple_from_packet(&pkt, sk, &e.t);
+		tuple_from_packet(pkt, sk, &e.t);
 	else
 		tuple_from_skc((const void *)sk, &e.t);
 	if (!event_wanted(&e))
-		return 0;
+		return;
 
 	if (e.kind == TS_KIND_LISTEN_OVERFLOW) {
 		const struct sock *listener = rx_sk ? rx_sk : sk;
@@ -342,6 +328,60 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u64 loc
 	e.source = source;
 	e.ts_ns = bpf_ktime_get_boot_ns();
 	submit(&e);
+}
+
+/*
+ * Every kfree_skb in the system comes here (hundreds of thousands a second in a
+ * storm), so the tests run cheapest first: the reason alone (no memory read), the
+ * kinds it could become, then the netns through direct loads (tp_btf pointers are
+ * trusted: no helper call), and only then the packet headers.
+ */
+static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u64 location,
+					    __u32 reason, const struct sock *rx_sk, __u8 source)
+{
+	bool has_lo = bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW);
+	bool nf = false, lo = false;
+	const struct sock *sk;
+	struct pkt_tuple pkt = {};
+	enum pkt_parse parsed;
+
+	if (kfree_skb_has_reason()) {
+		if (reason == bpf_core_enum_value(enum skb_drop_reason, SKB_NOT_DROPPED_YET))
+			return 0;
+		if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
+		    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
+			return 0;
+		nf = reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP);
+		/* What is_listen_overflow() could accept, from the reason and rx_sk alone. */
+		lo = (has_lo && reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW)) ||
+		     (rx_sk && (reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NO_SOCKET) ||
+				(!has_lo && reason == bpf_core_enum_value(enum skb_drop_reason,
+									  SKB_DROP_REASON_NOT_SPECIFIED))));
+		if (!include_unspecified && !lo &&
+		    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
+			return 0;
+	}
+	if (!kind_wanted(TS_KIND_DROP) && !(nf && kind_wanted(TS_KIND_CONNTRACK)) &&
+	    !(lo && kind_wanted(TS_KIND_LISTEN_OVERFLOW)))
+		return 0;
+
+	sk = skb->sk;
+	if (!sk)
+		sk = rx_sk;
+	/* A conntrack drop may belong to its entry's netns: that test waits for the entry. */
+	if (filter_netns && !nf) {
+		const struct net_device *dev = skb->dev;
+		__u32 netns = sk ? sk->__sk_common.skc_net.net->ns.inum : dev ? dev->nd_net.net->ns.inum : 0;
+		if (netns != filter_netns)
+			return 0;
+	}
+
+	parsed = parse_tcp_headers(skb->head, skb->network_header, bpf_ntohs(skb->protocol), &pkt);
+	if (parsed == PKT_NOT_TCP)
+		return 0;
+	if (parsed == PKT_UNREADABLE && (!sk || !sk_is_tcp(sk)))
+		return 0;
+	report_kfree_skb(skb, sk, &pkt, parsed, location, reason, rx_sk, source);
 	return 0;
 }
 

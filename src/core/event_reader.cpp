@@ -42,8 +42,11 @@ int EventReader::on_sample(void* ctx, void* data, size_t size)
 int EventReader::poll(int timeout_ms)
 {
 	handled_ = 0;
+	// After a batch that ended early the ring still holds data, and the kernel wakes
+	// a reader only once it has caught up: read on without waiting.
+	bool backlog = paused_;
 	paused_ = false;
-	int err = ring_buffer__poll(rb_.get(), timeout_ms);
+	int err = backlog ? ring_buffer__consume(rb_.get()) : ring_buffer__poll(rb_.get(), timeout_ms);
 	if (error_) {
 		auto e = error_;
 		error_ = nullptr;

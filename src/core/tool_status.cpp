@@ -14,15 +14,17 @@ void ToolStatus::ready(const AttachLadder& ladder) const
 		     rungs_summary(ladder).c_str());
 }
 
-void ToolStatus::lost(const LostCounts& delta, Output& out, bool event_mode, int64_t realtime_ns)
+void ToolStatus::lost(const LostCounts& delta, Output& out, bool event_mode, int64_t realtime_ns,
+		      const std::vector<LostCause>& causes)
 {
 	total_.events += delta.events;
 	total_.summary_keys += delta.summary_keys;
-	std::fprintf(stderr, "%s: lost %llu events (ring buffer full) and %llu summary keys (map full); "
+	std::string what = causes.empty() ? "" : ": " + describe_lost_causes(causes);
+	std::fprintf(stderr, "%s: lost %llu events (ring buffer full)%s and %llu summary keys (map full); "
 			     "narrow the filters or use --interval\n",
-		     tool_, (unsigned long long)delta.events, (unsigned long long)delta.summary_keys);
+		     tool_, (unsigned long long)delta.events, what.c_str(), (unsigned long long)delta.summary_keys);
 	if (event_mode)
-		out.lost(realtime_ns, delta);
+		out.lost(realtime_ns, delta, causes);
 }
 
 LostCounts ToolStatus::lost_since_mark()
@@ -56,7 +58,10 @@ void ToolStatus::run(const AttachLadder& ladder, EventReader& reader, Output& ou
 	spec.interval_s = loop.interval_s;
 	spec.each_second = loop.each_second;
 	spec.each_interval = loop.each_interval;
-	spec.on_lost = [&](const LostCounts& d) { lost(d, out, event_mode, loop.now_realtime_ns()); };
+	spec.on_lost = [&](const LostCounts& d) {
+		lost(d, out, event_mode, loop.now_realtime_ns(),
+		     loop.lost_causes && d.events ? loop.lost_causes() : std::vector<LostCause>{});
+	};
 	spec.on_stop = loop.on_stop;
 	unwritten_ = run_poll_loop(reader, out, spec);
 	if (out.dropped_bytes())

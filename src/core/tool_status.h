@@ -8,6 +8,7 @@
 
 #include "core/attach_ladder.h"
 #include "core/event_reader.h"
+#include "core/lost_causes.h"
 #include "core/poll_loop.h"
 #include "output/output.h"
 
@@ -19,7 +20,9 @@ public:
 	// "tool: ready in 98 ms (hook=rung ...); Ctrl-C to stop"
 	void ready(const AttachLadder& ladder) const;
 	// Losses grew by `delta`: stderr always, a JSON "lost" record in event mode.
-	void lost(const LostCounts& delta, Output& out, bool event_mode, int64_t realtime_ns);
+	// `causes`: what the lost events were, when the tool can tell (tcpdrops).
+	void lost(const LostCounts& delta, Output& out, bool event_mode, int64_t realtime_ns,
+		  const std::vector<LostCause>& causes = {});
 	void count_events(uint64_t n) { events_ += n; }
 	void tally() const; // "tool: N events reported, M lost"
 	// Losses since the previous call (for summary intervals).
@@ -38,6 +41,7 @@ public:
 		std::function<void(double seconds)> each_interval;
 		std::function<int64_t()> now_realtime_ns;
 		std::function<void()> on_stop; // detach the programs (see LoopSpec)
+		std::function<std::vector<LostCause>()> lost_causes; // since the previous call
 	};
 	void run(const AttachLadder& ladder, EventReader& reader, Output& out, const Loop& loop);
 

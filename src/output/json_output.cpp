@@ -69,13 +69,18 @@ public:
 		for (const auto& r : rows)
 			write(json_line(r));
 	}
-	void lost(int64_t realtime_ns, const LostCounts& d) override
+	void lost(int64_t realtime_ns, const LostCounts& d, const std::vector<LostCause>& causes) override
 	{
 		Record r;
 		r.set("ts", rfc3339(realtime_ns));
 		r.set("kind", "lost");
 		r.set("lost", d.events);
 		r.set("lost_summary_keys", d.summary_keys);
+		if (!causes.empty()) { // the largest cause as fields, all of them as text
+			r.set("top_kind", causes[0].kind).set("top_reason", causes[0].reason);
+			r.set("top_lport", causes[0].lport).set("top_netns", causes[0].netns).set("top_count", causes[0].count);
+			r.set("causes", describe_lost_causes(causes));
+		}
 		write(json_line(r));
 	}
 };

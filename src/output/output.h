@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/event_reader.h"
+#include "core/lost_causes.h"
 #include "decode/record.h"
 #include "output/out_stream.h"
 #include "shared/events.h"
@@ -54,8 +55,8 @@ public:
 	uint64_t dropped_bytes() const { return dropped_bytes_; }
 	// One interval of summary mode: its rows, most frequent first.
 	virtual void summary(const IntervalInfo& info, const std::vector<Record>& rows) = 0;
-	// Events lost since the last notice (event mode).
-	virtual void lost(int64_t realtime_ns, const LostCounts& delta) = 0;
+	// Events lost since the last notice (event mode), with the top causes when known.
+	virtual void lost(int64_t realtime_ns, const LostCounts& delta, const std::vector<LostCause>& causes = {}) = 0;
 	// Hands what is buffered to the writer; throws OutputClosed once stdout's reader is gone.
 	void flush();
 

@@ -117,7 +117,7 @@ public:
 				write("  hint: " + field(r, "hint") + "\n");
 		}
 	}
-	void lost(int64_t, const LostCounts&) override {} // text mode reports losses on stderr
+	void lost(int64_t, const LostCounts&, const std::vector<LostCause>&) override {} // text mode reports losses on stderr
 
 private:
 	std::vector<TableColumn> cols_;

@@ -342,6 +342,10 @@ int Tcpdrops::run()
 		on_second();
 	};
 	loop.on_stop = [this] { links_.clear(); };
+	LostCauseReader causes(bpf_map__fd(skel_->maps.lost_by_cause), [this](const ts_agg_key& k) {
+		return std::make_pair(std::string(kind_name(k.kind)), reason_text(k.kind, k.sub, k.reason, names_.get()));
+	});
+	loop.lost_causes = [&causes] { return causes.take(); };
 	loop.each_interval = [this](double s) { on_interval(s); };
 	loop.now_realtime_ns = [this] { return ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()); };
 	status_.run(ladder_, reader, *out_, loop);

@@ -190,7 +190,8 @@ static pid_t spawn(const std::string& binary, const std::vector<std::string>& ar
 // because it only bounds a failure.
 static constexpr int kReadyBoundMs = 30000;
 
-ToolRun::ToolRun(const std::string& binary, const std::vector<std::string>& args)
+ToolRun::ToolRun(const std::string& binary, const std::vector<std::string>& args, bool stall_stdout)
+    : stalled_(stall_stdout)
 {
 	pid_ = spawn(binary, args, &out_fd_, &err_fd_);
 	int bound = bound_ms(kReadyBoundMs);
@@ -259,13 +260,15 @@ static void read_child(int& out_fd, int& err_fd, std::string& out, std::string& 
 
 void ToolRun::drain(int timeout_ms, bool until_ready)
 {
-	read_child(out_fd_, err_fd_, out_, err_, timeout_ms, [&] {
+	int none = -1; // a stalled stdout is left unread: poll ignores a negative fd
+	read_child(stalled_ ? none : out_fd_, err_fd_, out_, err_, timeout_ms, [&] {
 		return until_ready && err_.find(" ready in ") != std::string::npos;
 	});
 }
 
 std::vector<JsonObject> ToolRun::stop()
 {
+	stalled_ = false;
 	if (pid_ > 0) {
 		kill(pid_, SIGINT);
 		drain(bound_ms(15000), false);
@@ -311,6 +314,30 @@ CommandResult run_command(const std::string& binary, const std::vector<std::stri
 }
 
 std::string tcpdrops_binary() { return TCPSIGHT_TOOLS_DIR "/tcpdrops"; }
+
+long long drop_storm(const TestNetns& ns, int port, double seconds)
+{
+	std::string out = sh_out("ip netns exec " + ns.name() + " " TCPSIGHT_BENCH_DIR "/drop_storm " +
+				 std::to_string(port) + " " + std::to_string(seconds) + " 100000000");
+	long long sent = -1;
+	if (sscanf(out.c_str(), "sent %lld", &sent) != 1)
+		throw std::runtime_error("drop_storm: " + out);
+	return sent;
+}
+
+long proc_status_kb(pid_t pid, const std::string& field)
+{
+	FILE* f = fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
+	if (!f)
+		return -1;
+	char line[256];
+	long kb = -1;
+	while (fgets(line, sizeof(line), f))
+		if (std::string(line).rfind(field + ":", 0) == 0)
+			kb = atol(line + field.size() + 1);
+	fclose(f);
+	return kb;
+}
 std::string portcontend_binary() { return TCPSIGHT_TOOLS_DIR "/portcontend"; }
 
 std::string expected_source()

@@ -51,7 +51,12 @@ uint64_t counter_delta(const CounterMap& before, const CounterMap& after, const 
 // The tool as a child process. Waits for its "ready" line on stderr.
 class ToolRun {
 public:
-	ToolRun(const std::string& binary, const std::vector<std::string>& args);
+	// `stall_stdout`: nobody reads its stdout (a pipe nobody reads) until resume_stdout().
+	ToolRun(const std::string& binary, const std::vector<std::string>& args, bool stall_stdout = false);
+	void resume_stdout() { stalled_ = false; }
+	// Reads what it prints for `ms` (stdout too unless stalled).
+	void pump(int ms) { drain(ms, false); }
+	pid_t pid() const { return pid_; }
 	~ToolRun();
 	ToolRun(const ToolRun&) = delete;
 	ToolRun& operator=(const ToolRun&) = delete;
@@ -71,6 +76,7 @@ private:
 	int out_fd_ = -1, err_fd_ = -1;
 	std::string out_, err_;
 	int status_ = -1;
+	bool stalled_ = false;
 };
 
 // Result of running a command to completion.
@@ -82,6 +88,11 @@ struct CommandResult {
 CommandResult run_command(const std::string& binary, const std::vector<std::string>& args, int timeout_ms = 20000);
 
 std::string tcpdrops_binary();
+// bench/drop_storm: raw-socket SYNs to 127.0.0.1:PORT, each one kfree_skb where an nft
+// rule drops it. Returns how many it sent.
+long long drop_storm(const TestNetns& ns, int port, double seconds);
+// A field of /proc/PID/status in kB (VmHWM, VmRSS); -1 if unreadable.
+long proc_status_kb(pid_t pid, const std::string& field);
 std::string portcontend_binary();
 
 // The rung expected to produce events: "tracepoint" on the 6.18 host; the guest runs

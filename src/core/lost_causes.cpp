@@ -1,0 +1,59 @@
+#include "core/lost_causes.h"
+
+#include <algorithm>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cstring>
+
+namespace tcpsight {
+
+std::string describe_lost_causes(const std::vector<LostCause>& causes)
+{
+	std::string s;
+	for (const auto& c : causes) {
+		if (!s.empty())
+			s += "; ";
+		s += c.kind + " " + c.reason + " :" + std::to_string(c.lport) + " netns " + std::to_string(c.netns) + " (" +
+		     std::to_string(c.count) + ")";
+	}
+	return s;
+}
+
+uint64_t LostCauseReader::pack(const ts_agg_key& k)
+{
+	// netns and reason dominate; a collision only merges two rows of a notice.
+	return (uint64_t)k.netns << 32 ^ (uint64_t)k.reason << 24 ^ (uint64_t)k.lport << 8 ^ (uint64_t)k.kind << 4 ^ k.sub;
+}
+
+std::vector<LostCause> LostCauseReader::take(size_t top)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	std::vector<uint64_t> per_cpu(ncpus > 0 ? ncpus : 1);
+	std::vector<std::pair<ts_agg_key, uint64_t>> grown;
+	ts_agg_key key{}, next{};
+	bool first = true;
+	while (bpf_map_get_next_key(fd_, first ? nullptr : &key, &next) == 0) {
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(fd_, &key, per_cpu.data()) != 0)
+			continue;
+		uint64_t total = 0;
+		for (uint64_t v : per_cpu)
+			total += v;
+		auto& slot = seen_[pack(key)];
+		if (total > slot.second)
+			grown.emplace_back(key, total - slot.second);
+		slot = {key, total};
+	}
+	std::sort(grown.begin(), grown.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+	if (grown.size() > top)
+		grown.resize(top);
+	std::vector<LostCause> out;
+	for (const auto& [k, n] : grown) {
+		auto [kind, reason] = name_(k);
+		out.push_back({kind, reason, k.lport, k.netns, n});
+	}
+	return out;
+}
+
+} // namespace tcpsight

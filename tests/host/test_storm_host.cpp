@@ -1,0 +1,112 @@
+// tcpdrops in a drop storm (bench/drop_storm: raw SYNs dropped by an nft rule, one
+// kfree_skb NETFILTER_DROP each): bounded memory whatever the consumer does, and
+// every event delivered or counted as lost, exactly; no timing is asserted.
+#include <catch2/catch_test_macros.hpp>
+#include <csignal>
+#include <regex>
+
+#include "support/scenario.h"
+
+using namespace tcpsight::test;
+
+namespace {
+
+constexpr int kPort = 9;
+
+void drop_syns_to(const TestNetns& ns, int port)
+{
+	ns.exec("nft add table ip t; nft add chain ip t out '{type filter hook output priority 0;}'; "
+		"nft add rule ip t out tcp dport " + std::to_string(port) + " drop");
+}
+
+// "tcpdrops: N events reported, M lost" at exit.
+std::pair<long long, long long> tally(const std::string& err)
+{
+	std::smatch m;
+	std::regex re("tcpdrops: ([0-9]+) events reported, ([0-9]+) lost");
+	REQUIRE(std::regex_search(err, m, re));
+	return {std::stoll(m[1]), std::stoll(m[2])};
+}
+
+long long lost_in_records(const std::vector<JsonObject>& rows)
+{
+	long long n = 0;
+	for (const auto& r : of_kind(rows, "lost"))
+		n += num(r, "lost");
+	return n;
+}
+
+} // namespace
+
+TEST_CASE("storm, stalled consumer: memory bounded, every event delivered or counted", "[host][storm]")
+{
+	require_root();
+	TestNetns ns("stall");
+	drop_syns_to(ns, kPort);
+	ToolRun tool(tcpdrops_binary(), {"--json", "--netns", ns.path(), "--kinds", "drop"}, /*stall_stdout=*/true);
+	long long sent = drop_storm(ns, kPort, 5);
+	long hwm_kb = proc_status_kb(tool.pid(), "VmHWM");
+	tool.pump(1500); // its loss notices arrive on stderr, at most once a second
+	tool.resume_stdout();
+	tool.pump(2000); // what the ring still held is written now
+	auto rows = tool.stop();
+	REQUIRE(tool.exit_code() == 0);
+
+	INFO("sent " << sent << ", peak RSS " << hwm_kb << " kB\n" << tool.stderr_text());
+	CHECK(hwm_kb > 0);
+	CHECK(hwm_kb < 64 * 1024);
+	// Every line parsed as JSON (parse_json_lines throws otherwise), and adds up.
+	auto drops = of_kind(rows, "drop");
+	auto [reported, lost] = tally(tool.stderr_text());
+	CHECK((long long)drops.size() == reported);
+	CHECK(reported + lost == sent);
+	CHECK(lost > 0); // nobody read for 5 s: the kernel counted the overflow
+	CHECK(lost_in_records(rows) == lost);
+	for (const auto& d : drops) {
+		REQUIRE(num(d, "lport") == kPort);
+		REQUIRE(str(d, "reason") == "NETFILTER_DROP");
+	}
+	// The loss says what was lost: the storm's kind, reason, port and netns.
+	auto notices = of_kind(rows, "lost");
+	REQUIRE(!notices.empty());
+	CHECK(str(notices[0], "top_kind") == "drop");
+	CHECK(str(notices[0], "top_reason") == "NETFILTER_DROP");
+	CHECK(num(notices[0], "top_lport") == kPort);
+	CHECK(num(notices[0], "top_netns") == (long long)ns.inode());
+	CHECK(tool.stderr_text().find("drop NETFILTER_DROP :9 netns " + std::to_string(ns.inode())) != std::string::npos);
+}
+
+TEST_CASE("storm, fast consumer: delivered + lost == sent in event mode", "[host][storm]")
+{
+	require_root();
+	TestNetns ns("fast");
+	drop_syns_to(ns, kPort);
+	ToolRun tool(tcpdrops_binary(), {"--json", "--netns", ns.path(), "--kinds", "drop"});
+	long long sent = drop_storm(ns, kPort, 2);
+	auto rows = tool.stop();
+	REQUIRE(tool.exit_code() == 0);
+	auto [reported, lost] = tally(tool.stderr_text());
+	INFO(tool.stderr_text());
+	CHECK((long long)of_kind(rows, "drop").size() == reported);
+	CHECK(reported + lost == sent);
+	CHECK(lost_in_records(rows) == lost);
+}
+
+TEST_CASE("storm, summary mode: counts + lost keys == sent", "[host][storm]")
+{
+	require_root();
+	TestNetns ns("sumstorm");
+	drop_syns_to(ns, kPort);
+	ToolRun tool(tcpdrops_binary(), {"--json", "--netns", ns.path(), "--kinds", "drop", "-i", "1"});
+	long long sent = drop_storm(ns, kPort, 2);
+	auto rows = tool.stop();
+	REQUIRE(tool.exit_code() == 0);
+	long long lost_keys = 0;
+	for (const auto& i : of_kind(rows, "interval"))
+		lost_keys += num(i, "lost_summary_keys");
+	auto drops = of_kind(rows, "drop");
+	for (const auto& d : drops)
+		CHECK(num(d, "lport") == kPort);
+	CHECK(sum_count(drops) + lost_keys == sent);
+	CHECK(lost_keys == 0); // one key: the map never fills
+}
