@@ -92,7 +92,7 @@ static __always_inline void submit(const struct ts_event *e)
 {
 	if (aggregate)
 		aggregate_event(e);
-	if (emit_events && bpf_ringbuf_output(&events, (void *)e, sizeof(*e), 0)) {
+	if (emit_events && bpf_ringbuf_output(&events, (void *)e, sizeof(*e), ringbuf_wakeup_flag())) {
 		count_lost(0);
 		count_lost_cause(e);
 	}

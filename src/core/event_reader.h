@@ -39,7 +39,8 @@ public:
 	using Handler = std::function<bool(const void* data, size_t size)>;
 	EventReader(bpf_map* ringbuf, bpf_map* lost, Handler handler);
 
-	// Consumes what is ready, waiting up to timeout_ms, at most kBatch records (the
+	// Consumes what is ready, waiting up to timeout_ms for a wakeup (sent when the ring
+	// is a quarter full), then reads whatever is there, at most kBatch records (the
 	// kernel may refill the ring as fast as it is read: a batch must end so the loop
 	// can tick and write). Returns records handled. An exception thrown by the handler
 	// is rethrown here.

@@ -1,76 +1,101 @@
 #include "output/event_sinks.h"
 
+#include <cstdint>
+
 namespace tcpsight {
 
-static bool plain_json(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+namespace {
 
-void append_json_string(std::string& o, std::string_view s)
+// Eight bytes at a time: does any need a JSON escape (< 0x20, >= 0x7f, '"', '\\')?
+// Most strings (names, hints) have none and are copied whole.
+constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+inline uint64_t has_zero(uint64_t v) { return (v - kOnes) & ~v & kHighs; }
+inline bool needs_escape8(uint64_t x)
 {
-	o += '"';
-	size_t run = 0; // bytes that need no escape, appended in one go
-	for (size_t i = 0; i < s.size(); i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (plain_json(c))
+	uint64_t below_space = (x - kOnes * 0x20) & ~x & kHighs;
+	return (below_space | (x & kHighs) | has_zero(x ^ (kOnes * 0x7f)) | has_zero(x ^ (kOnes * '"')) |
+		has_zero(x ^ (kOnes * '\\'))) != 0;
+}
+
+std::string_view clamp(std::string_view s) { return s.substr(0, OutStream::kStringMax); }
+
+} // namespace
+
+void put_json_string(Cursor& c, std::string_view s)
+{
+	s = clamp(s);
+	c.put('"');
+	size_t i = 0;
+	for (; i + 8 <= s.size(); i += 8) {
+		uint64_t x;
+		std::memcpy(&x, s.data() + i, 8);
+		if (needs_escape8(x))
+			break;
+	}
+	c.put(s.substr(0, i));
+	for (; i < s.size(); i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
+			c.put((char)ch);
 			continue;
-		o.append(s.data() + run, i - run);
-		run = i + 1;
-		switch (c) {
-		case '"': o += "\\\""; break;
-		case '\\': o += "\\\\"; break;
-		case '\n': o += "\\n"; break;
-		case '\r': o += "\\r"; break;
-		case '\t': o += "\\t"; break;
+		}
+		switch (ch) {
+		case '"': c.put("\\\""); break;
+		case '\\': c.put("\\\\"); break;
+		case '\n': c.put("\\n"); break;
+		case '\r': c.put("\\r"); break;
+		case '\t': c.put("\\t"); break;
 		default: {
 			static const char hex[] = "0123456789abcdef";
-			char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			o.append(u, 6);
+			char u[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+			c.put(std::string_view(u, 6));
 		}
 		}
 	}
-	o.append(s.data() + run, s.size() - run);
-	o += '"';
+	c.put('"');
 }
 
-void append_printable(std::string& o, std::string_view s)
+void put_printable(Cursor& c, std::string_view s)
 {
-	size_t at = o.size();
-	o += s;
-	for (size_t i = at; i < o.size(); i++)
-		if ((unsigned char)o[i] < 0x20 || (unsigned char)o[i] >= 0x7f)
-			o[i] = '?';
+	s = clamp(s);
+	char* at = c.p;
+	c.put(s);
+	for (char* q = at; q < c.p; q++)
+		if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7f)
+			*q = '?';
 }
 
-void append_padded(std::string& o, std::string_view s, size_t w)
+static void put_endpoint(Cursor& c, std::string_view addr, uint16_t port)
 {
-	o += s;
-	o.append(s.size() >= w ? 1 : w - s.size() + 1, ' ');
-}
-
-static void append_endpoint(std::string& o, std::string_view addr, uint16_t port)
-{
-	size_t at = o.size();
+	const char* start = c.p;
 	bool v6 = addr.find(':') != std::string_view::npos;
 	if (v6)
-		o += '[';
-	o += addr;
+		c.put('[');
+	c.put(addr);
 	if (v6)
-		o += ']';
-	o += ':';
-	append_int(o, port);
-	size_t n = o.size() - at;
-	o.append(n >= 21 ? 1 : 21 - n + 1, ' ');
+		c.put(']');
+	c.put(':');
+	c.num(port);
+	c.pad_to(start, 21);
 }
 
 void TextSink::head(std::string_view ts, const char* kind, const char* source, uint32_t netns, const char*,
 		    std::string_view laddr, uint16_t lport, std::string_view raddr, uint16_t rport)
 {
-	append_padded(o_, ts.size() >= 19 ? ts.substr(11, 8) : ts, 8);
-	append_padded(o_, kind, 15);
-	append_padded(o_, source, 10);
-	char b[16];
-	append_padded(o_, std::string_view(b, (size_t)(std::to_chars(b, b + sizeof(b), netns).ptr - b)), 10);
-	append_endpoint(o_, laddr, lport);
-	append_endpoint(o_, raddr, rport);
+	const char* start = c_.p;
+	c_.put(ts.size() >= 19 ? ts.substr(11, 8) : ts);
+	c_.pad_to(start, 8);
+	start = c_.p;
+	c_.put(kind);
+	c_.pad_to(start, 15);
+	start = c_.p;
+	c_.put(source);
+	c_.pad_to(start, 10);
+	start = c_.p;
+	c_.num(netns);
+	c_.pad_to(start, 10);
+	put_endpoint(c_, laddr, lport);
+	put_endpoint(c_, raddr, rport);
 	kind_ = kind;
 	netns_ = netns;
 	lport_ = lport;
@@ -78,33 +103,32 @@ void TextSink::head(std::string_view ts, const char* kind, const char* source, u
 
 void TextSink::state_reason(std::string_view state, std::string_view reason)
 {
-	size_t at = o_.size();
-	append_printable(o_, state);
-	size_t n = o_.size() - at;
-	o_.append(n >= 11 ? 1 : 11 - n + 1, ' ');
-	at = o_.size();
-	append_printable(o_, reason);
-	n = o_.size() - at;
-	o_.append(n >= 20 ? 1 : 20 - n + 1, ' ');
+	const char* start = c_.p;
+	put_printable(c_, state);
+	c_.pad_to(start, 11);
+	start = c_.p;
+	put_printable(c_, reason);
+	c_.pad_to(start, 20);
 	reason_ = reason;
 }
 
 void TextSink::end()
 {
-	o_ += detail_;
-	o_ += '\n';
+	c_.put(std::string_view(scratch_, (size_t)(d_.p - scratch_)));
+	c_.put('\n');
 	if (hint_.empty())
 		return;
 	// A hint once per (kind, reason, netns, port): enough to act on, quiet under storms.
-	key_ = kind_;
-	append_printable(key_, reason_);
-	append_int(key_, netns_);
-	append_int(key_, lport_);
+	key_.assign(kind_);
+	for (char ch : clamp(reason_))
+		key_ += ((unsigned char)ch < 0x20 || (unsigned char)ch >= 0x7f) ? '?' : ch;
+	key_ += std::to_string(netns_);
+	key_ += std::to_string(lport_);
 	if (!hinted_.insert(key_).second)
 		return;
-	o_ += "  hint: ";
-	append_printable(o_, hint_);
-	o_ += '\n';
+	c_.put("  hint: ");
+	put_printable(c_, hint_);
+	c_.put('\n');
 }
 
 } // namespace tcpsight

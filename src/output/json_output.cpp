@@ -53,8 +53,10 @@ public:
 	void event(const Record& r) override { write(json_line(r)); }
 	void encode(const ts_event& e, EventEncoder& enc) override
 	{
-		JsonSink sink(buf());
+		Cursor c{stream_.cursor()};
+		JsonSink sink(c);
 		enc.encode(e, sink);
+		stream_.commit(c.p);
 	}
 	void summary(const IntervalInfo& info, const std::vector<Record>& rows) override
 	{

@@ -1,6 +1,8 @@
 #include "output/out_stream.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <csignal>
 #include <pthread.h>
@@ -12,7 +14,6 @@ OutStream::OutStream(FILE* out) : out_(out), s_(std::make_shared<Shared>())
 {
 	for (size_t i = 0; i < kChunks; i++) {
 		s_->all.push_back(std::make_unique<Chunk>());
-		s_->all.back()->data.reserve(kChunkBytes + kRecordMax);
 		s_->free.push_back(s_->all.back().get());
 	}
 	cur_ = s_->free.back();
@@ -40,12 +41,12 @@ bool OutStream::closed() const
 
 void OutStream::write_sync(Chunk& c)
 {
-	if (!c.data.empty() && !s_->closed) {
-		size_t n = fwrite(c.data.data(), 1, c.data.size(), out_);
-		if (n != c.data.size() || fflush(out_) != 0 || ferror(out_))
+	if (c.len && !s_->closed) {
+		size_t n = fwrite(c.data.get(), 1, c.len, out_);
+		if (n != c.len || fflush(out_) != 0 || ferror(out_))
 			s_->closed = true;
 	}
-	c.data.clear();
+	c.len = 0;
 	c.events = 0;
 }
 
@@ -54,7 +55,7 @@ bool OutStream::hand_over_locked()
 	if (s_->free.empty())
 		return false;
 	if (s_->closed) { // nobody reads: discard
-		cur_->data.clear();
+		cur_->len = 0;
 		cur_->events = 0;
 		return true;
 	}
@@ -68,7 +69,7 @@ bool OutStream::hand_over_locked()
 bool OutStream::record_done(uint64_t events)
 {
 	cur_->events += events;
-	if (cur_->data.size() < kChunkBytes)
+	if (cur_->len < kChunkBytes)
 		return true;
 	if (fd_ < 0) {
 		write_sync(*cur_);
@@ -84,10 +85,23 @@ void OutStream::flush()
 		write_sync(*cur_);
 		return;
 	}
-	if (cur_->data.empty())
+	if (!cur_->len)
 		return;
 	std::lock_guard<std::mutex> lock(s_->mu);
 	hand_over_locked();
+}
+
+bool OutStream::append(const std::string& s)
+{
+	if (!ready())
+		record_done(0); // hands the full chunk over if one is free
+	size_t n = std::min(s.size(), kRecordMax);
+	if (cur_->len + n > kCapacity)
+		return false;
+	std::memcpy(cursor(), s.data(), n);
+	cur_->len += n;
+	record_done(0);
+	return true;
 }
 
 void OutStream::wait_writable(int ms)
@@ -96,7 +110,7 @@ void OutStream::wait_writable(int ms)
 		return;
 	std::unique_lock<std::mutex> lock(s_->mu);
 	s_->cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return !s_->free.empty() || s_->closed; });
-	if (cur_->data.size() >= kChunkBytes)
+	if (cur_->len >= kChunkBytes)
 		hand_over_locked();
 }
 
@@ -112,9 +126,9 @@ uint64_t OutStream::finish(int ms)
 	std::unique_lock<std::mutex> lock(s_->mu);
 	// The current chunk joins the queue as soon as a chunk is free, then the queue drains.
 	bool done = s_->cv.wait_until(lock, deadline, [&] {
-		if (!cur_->data.empty())
+		if (cur_->len)
 			hand_over_locked();
-		return s_->closed || (cur_->data.empty() && s_->full.empty() && !s_->writing);
+		return s_->closed || (!cur_->len && s_->full.empty() && !s_->writing);
 	});
 	uint64_t held = 0;
 	if (!done && !s_->closed) {
@@ -152,14 +166,14 @@ void OutStream::writer_main(std::shared_ptr<Shared> s, int fd)
 		bool closed = s->closed;
 		lock.unlock();
 		size_t off = 0;
-		while (!closed && off < c->data.size()) {
-			ssize_t n = ::write(fd, c->data.data() + off, c->data.size() - off);
+		while (!closed && off < c->len) {
+			ssize_t n = ::write(fd, c->data.get() + off, c->len - off);
 			if (n > 0)
 				off += (size_t)n;
 			else if (n < 0 && errno != EINTR)
 				closed = true; // EPIPE: the reader went away
 		}
-		c->data.clear();
+		c->len = 0;
 		c->events = 0;
 		lock.lock();
 		s->writing = false;

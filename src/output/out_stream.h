@@ -19,9 +19,14 @@ namespace tcpsight {
 class OutStream {
 public:
 	static constexpr size_t kChunkBytes = 256 * 1024;
-	static constexpr size_t kChunks = 4; // at most 1 MiB of output held, whatever the consumer does
-	// Room always left in the chunk being filled: no single record is larger.
-	static constexpr size_t kRecordMax = 16 * 1024;
+	static constexpr size_t kChunks = 4; // at most ~1.3 MiB of output held, whatever the consumer does
+	// Room always left in the chunk being filled: no single record is larger (the
+	// encoders cut any one string at kStringMax, whose JSON escaping is at most 6x).
+	static constexpr size_t kRecordMax = 64 * 1024;
+	static constexpr size_t kStringMax = 1024;
+	// Events stop at kChunkBytes; the last kRecordMax of a chunk is kept for the small
+	// records that must not be lost while stdout is blocked (loss notices, summaries).
+	static constexpr size_t kCapacity = kChunkBytes + 2 * kRecordMax;
 
 	// Through a writer thread when `out` has a file descriptor (stdout); synchronously
 	// otherwise (memory streams in tests).
@@ -30,13 +35,18 @@ public:
 	OutStream(const OutStream&) = delete;
 	OutStream& operator=(const OutStream&) = delete;
 
-	// The chunk being filled. Append at most kRecordMax bytes, then call `record_done`.
-	std::string& buf() { return cur_->data; }
+	// Where the next record goes: write at most kRecordMax bytes from cursor(), then
+	// commit(end) and record_done().
+	char* cursor() { return cur_->data.get() + cur_->len; }
+	void commit(char* end) { cur_->len = (size_t)(end - cur_->data.get()); }
+	// Appends text that is not an event (headers, summaries); false when it was dropped
+	// because stdout stayed blocked and the chunk is full.
+	bool append(const std::string& s);
 	// Counts one record in the current chunk; hands the chunk over when it is full.
 	// False when the chunk is full and no other is free: stop producing until `ready`.
 	bool record_done(uint64_t events = 1);
 	// There is room for another record.
-	bool ready() const { return cur_->data.size() < kChunkBytes; }
+	bool ready() const { return cur_->len < kChunkBytes; }
 	// Waits up to `ms` for a chunk to be written, then hands over the current one if
 	// it can (the reader's idle wait while the consumer is slow).
 	void wait_writable(int ms);
@@ -50,7 +60,8 @@ public:
 
 private:
 	struct Chunk {
-		std::string data;
+		std::unique_ptr<char[]> data{new char[kCapacity]};
+		size_t len = 0;
 		uint64_t events = 0;
 	};
 	// Shared with the writer thread, which may outlive this object if it is blocked

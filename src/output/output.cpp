@@ -4,12 +4,8 @@ namespace tcpsight {
 
 void Output::write(const std::string& s)
 {
-	if (stream_.buf().size() + s.size() > 2 * OutStream::kChunkBytes) {
+	if (!stream_.append(s))
 		dropped_bytes_ += s.size();
-		return;
-	}
-	stream_.buf() += s;
-	stream_.record_done(0);
 }
 
 void Output::flush()

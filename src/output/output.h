@@ -62,10 +62,9 @@ public:
 
 protected:
 	virtual void encode(const ts_event& e, EventEncoder& enc) = 0;
-	// Non-event output. Past two chunks held (stdout blocked for long) it is dropped
+	// Non-event output. With every chunk waiting for a blocked stdout it is dropped
 	// and counted rather than held: memory stays bounded whatever the consumer does.
 	void write(const std::string& s);
-	std::string& buf() { return stream_.buf(); }
 	OutStream stream_;
 	uint64_t dropped_bytes_ = 0;
 };

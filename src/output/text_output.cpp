@@ -83,8 +83,10 @@ public:
 	}
 	void encode(const ts_event& e, EventEncoder& enc) override
 	{
-		TextSink sink(buf(), hinted_);
+		Cursor c{stream_.cursor()};
+		TextSink sink(c, scratch_.get(), key_, hinted_);
 		enc.encode(e, sink);
+		stream_.commit(c.p);
 	}
 	void summary(const IntervalInfo& info, const std::vector<Record>& rows) override
 	{
@@ -122,6 +124,8 @@ public:
 private:
 	std::vector<TableColumn> cols_;
 	std::unordered_set<std::string> hinted_; // shared by both event paths
+	std::unique_ptr<char[]> scratch_{new char[OutStream::kRecordMax]}; // an event's DETAIL
+	std::string key_;
 };
 
 } // namespace

@@ -157,9 +157,11 @@ TEST_CASE("event encoders: JSON of one event pinned", "[unit]")
 	DecodeContext ctx = context(n.names.get());
 	ts_event e = every_kind()[3 * (TS_KIND_LISTEN_OVERFLOW - 1) + 2]; // tracepoint
 	EventEncoder enc(ctx);
-	std::string out;
-	JsonSink sink(out);
+	std::vector<char> buf(OutStream::kRecordMax);
+	Cursor c{buf.data()};
+	JsonSink sink(c);
 	enc.encode(e, sink);
+	std::string out(buf.data(), c.p);
 	INFO(out);
 	CHECK(out.rfind("{\"ts\":\"2025-11-21T04:42:03.456789Z\",\"kind\":\"listen-overflow\",\"source\":\"tracepoint\","
 			"\"netns\":4026532246,\"family\":\"ipv4\",\"laddr\":\"127.0.0.1\",\"lport\":17002,"
@@ -176,8 +178,9 @@ TEST_CASE("JSON strings: the fast escaper matches json_quote on every byte", "[u
 	for (int c = 0; c < 256; c++)
 		all += (char)c;
 	for (const std::string& s : {all, std::string("plain"), std::string(), std::string("\"\\\n")}) {
-		std::string o;
-		append_json_string(o, s);
-		CHECK(o == json_quote(s));
+		char buf[8192];
+		Cursor c{buf};
+		put_json_string(c, s);
+		CHECK(std::string(buf, c.p) == json_quote(s));
 	}
 }
