@@ -1,7 +1,8 @@
 // Bounded drop storm for benchmarks: sends TCP SYNs from a raw socket to 127.0.0.1:PORT
 // as fast as it can, for at most SECONDS or COUNT packets. Run it inside a throwaway
 // netns whose nft rule drops them, so each packet is exactly one kfree_skb drop.
-// Usage: drop_storm PORT SECONDS COUNT   -> prints "sent N in S s"
+// Usage: drop_storm PORT SECONDS COUNT [udp]   -> prints "sent N in S s"
+// With "udp" the packets are UDP datagrams (for the cost of drops tcpdrops ignores).
 #include <arpa/inet.h>
 #include <cerrno>
 #include <chrono>
@@ -15,14 +16,15 @@
 
 int main(int argc, char** argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: drop_storm PORT SECONDS COUNT\n");
+	if (argc != 4 && !(argc == 5 && strcmp(argv[4], "udp") == 0)) {
+		fprintf(stderr, "usage: drop_storm PORT SECONDS COUNT [udp]\n");
 		return 2;
 	}
+	bool udp = argc == 5;
 	int port = atoi(argv[1]);
 	double seconds = atof(argv[2]);
 	long long count = atoll(argv[3]);
-	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
+	int fd = udp ? socket(AF_INET, SOCK_DGRAM, 0) : socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
 	if (fd < 0) {
 		perror("drop_storm: raw socket (needs root)");
 		return 1;
@@ -41,7 +43,8 @@ int main(int argc, char** argv)
 	while (sent < count) {
 		th.source = htons(20000 + (sent & 0x3fff));
 		// EPERM is the netfilter drop itself (NF_DROP on output): the packet was made and freed.
-		if (sendto(fd, &th, sizeof(th), 0, (sockaddr*)&dst, sizeof(dst)) < 0 && errno != EPERM) {
+		if (sendto(fd, &th, sizeof(th), 0, (sockaddr*)&dst, sizeof(dst)) < 0 && errno != EPERM &&
+		    errno != ECONNREFUSED) {
 			perror("drop_storm: sendto");
 			break;
 		}

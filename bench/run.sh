@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# tcpsight benchmarks; prints figures, asserts nothing. Run as root after scripts/setup.sh.
-#   ready:  wall time from exec to "ready" (stderr), median of 10, vs bpftrace's time to
-#           "Attaching N probes" for an equivalent kfree_skb program
-#   storm:  a bounded raw-socket SYN storm in a throwaway netns, every packet dropped by
-#           an nft rule (one kfree_skb NETFILTER_DROP each); how many events the reader
-#           delivered per second with --json to /dev/null, how many it lost (counted in
-#           the kernel), and its CPU time; bpftrace printing the same events, same run.
-# Peers: libbpf-tools has no tcpdrop (PR #5329 closed) and bcc's Python tcpdrop needs kernel
-# headers this host lacks, so bpftrace (tools/tcpdrop.bt style) is the comparable peer.
+# tcpsight benchmarks, side by side with bpftrace in one run; prints figures and ratios,
+# asserts nothing. Run as root after scripts/setup.sh.
+#   ready:   exec -> "ready" on stderr (median of 7) for tcpdrops and portcontend, vs
+#            bpftrace's BEGIN with one kfree_skb probe
+#   storm:   STORM_SECONDS of raw SYNs in a throwaway netns, each dropped by an nft rule
+#            (one kfree_skb NETFILTER_DROP each). Per tracer, started its default way with
+#            stdout a fast pipe (| cat > /dev/null): events delivered per second, lost,
+#            CPU per delivered event, the sender's share of its untraced rate, peak RSS
+#   stalled: the same storm with stdout a pipe nobody reads (| sleep): peak RSS, and how
+#            long SIGINT takes to end the tool
+#   summary: tcpdrops -i 1 in the storm: sender's share, peak RSS
+#   cost:    per-program ns per call (kernel.bpf_stats_enabled) of kfree_skb: matching
+#            drop in summary mode, drop filtered out by --netns, UDP drop (not TCP)
+# Peers: libbpf-tools has no tcpdrop and bcc's Python tcpdrop needs kernel headers this
+# host lacks, so bpftrace (tools/tcpdrop.bt style) is the comparable peer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build
 TD=$B/tools/tcpdrops
+PC=$B/tools/portcontend
 STORM=$B/bench/drop_storm
-SECONDS_STORM=${STORM_SECONDS:-3}
+S=${STORM_SECONDS:-3}
 [ -x "$TD" ] && [ -x "$STORM" ] || { echo "bench: build first (scripts/setup.sh)" >&2; exit 1; }
 if ! command -v bpftrace >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bpftrace >/dev/null 2>&1 || true
@@ -22,69 +29,111 @@ fi
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing || true
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug || true
 NS=tsight-bench-$$
-cleanup() { ip netns del $NS 2>/dev/null || true; }
+OTHER=tsight-bench-other-$$
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+cleanup() {
+	ip netns del $NS 2>/dev/null || true
+	ip netns del $OTHER 2>/dev/null || true
+	sysctl -qw kernel.bpf_stats_enabled="$old_stats" || true
+}
 trap cleanup EXIT
-ip netns add $NS
-ip -n $NS link set lo up
+for n in $NS $OTHER; do ip netns add $n; ip -n $n link set lo up; done
 ip netns exec $NS nft add table ip t
 ip netns exec $NS nft add chain ip t out '{type filter hook output priority 0;}'
 ip netns exec $NS nft add rule ip t out tcp dport 9 drop
-INODE=$(stat -L -c %i /var/run/netns/$NS)
+ip netns exec $NS nft add rule ip t out udp dport 9 drop
 NETFILTER_DROP=$(bpftool btf dump file /sys/kernel/btf/vmlinux format raw | grep -o "'SKB_DROP_REASON_NETFILTER_DROP' val=[0-9]*" | grep -o '[0-9]*$')
 
 ms() { date +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-
-echo "== ready time (median of 10 runs, ms)"
-for i in $(seq 10); do
-	t0=$(ms)
-	{ $TD --json -d 0.2 2>&1 >/dev/null || true; } | { grep -q "ready in" && echo $(( $(ms) - t0 )); } || true
-done | median | sed 's/^/tcpdrops_ready_ms /'
-if command -v bpftrace >/dev/null; then
-	for i in $(seq 10); do
-		t0=$(ms)
-		# BEGIN runs once every probe is attached: the comparable "ready" moment.
-		{ timeout 5 bpftrace -e 'BEGIN { printf("ready\n"); } tracepoint:skb:kfree_skb { @ = count(); } interval:ms:200 { exit(); }' 2>&1 || true; } |
-			{ grep -q "^ready" && echo $(( $(ms) - t0 )); } || true
-	done | median | sed 's/^/bpftrace_ready_ms /'
-fi
-
 cpu_ms() { awk '{printf "%d", ($14+$15)*1000/'"$(getconf CLK_TCK)"'}' /proc/$1/stat; }
+hwm_kb() { awk '/VmHWM/ {print $2}' /proc/$1/status; }
+storm() { ip netns exec $NS $STORM 9 "$S" 100000000 ${1:-} | awk '{print $2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
-storm() { ip netns exec $NS $STORM 9 $SECONDS_STORM 100000000 | awk '{print $2}'; }
+echo "== ready (exec -> ready, median of 7, ms)"
+ready_of() { # command... -> ms until "ready" (or BEGIN's line) on its output
+	for _ in $(seq 7); do
+		t0=$(ms)
+		{ timeout 5 "$@" 2>&1 >/dev/null || true; } | { grep -q "ready" && echo $(($(ms) - t0)); } || true
+	done | median
+}
+r_td=$(ready_of $TD --json -d 0.2)
+r_pc=$(ready_of $PC --json -d 0.2)
+r_bt=$(ready_of bpftrace -e 'BEGIN { printf("ready\n"); } tracepoint:skb:kfree_skb { @ = count(); } interval:ms:200 { exit(); }')
+echo "tcpdrops_ready_ms $r_td  portcontend_ready_ms $r_pc  bpftrace_ready_ms $r_bt  ratio tcpdrops/bpftrace $(ratio "$r_td" "$r_bt")"
 
-echo "== storm: ${SECONDS_STORM}s of dropped SYNs, events delivered per second"
 base=$(storm)
-echo "baseline sent=$base (no tracer: the workload's own rate)"
-$TD --json --netns /var/run/netns/$NS --kinds drop >/dev/null 2>/tmp/td.err &
-TPID=$!
-until grep -q "ready in" /tmp/td.err; do sleep 0.05; done
-sent=$(storm)
-sleep 0.5
-cpu=$(cpu_ms $TPID)
-kill -INT $TPID; wait $TPID || true
-read -r reported lost < <(grep -o '[0-9]* events reported, [0-9]* lost' /tmp/td.err | awk '{print $1, $4}')
-echo "tcpdrops sent=$sent ($(( sent * 100 / base ))% of baseline) delivered=$reported lost=$lost delivered_per_s=$(( reported / SECONDS_STORM )) cpu_ms=$cpu"
-if [ "$reported" -gt 0 ]; then
-	echo "tcpdrops_ns_cpu_per_event $(( cpu * 1000000 / reported ))"
-fi
+echo "== storm: ${S}s of dropped SYNs; untraced sender: $base packets"
 
-if command -v bpftrace >/dev/null; then
-	bpftrace -e "tracepoint:skb:kfree_skb /args->reason == $NETFILTER_DROP/ { printf(\"%d %d\\n\", args->reason, args->protocol); }" \
-		>/tmp/bt.out 2>/tmp/bt.err &
-	BPID=$!
-	sleep 2 # its output is block-buffered to the file: no line to wait for
-	sent_bt=$(storm)
+# run_storm NAME CMD... : the tracer under a fast pipe; prints its figures
+run_storm() {
+	local name=$1; shift
+	"$@" 2>/tmp/bench.err | cat >/tmp/bench.out &
+	local pipe=$!
+	sleep 0.3
+	local pid
+	pid=$(pgrep -n -f "^$1" || true)
+	until grep -qE "ready|Attaching" /tmp/bench.err 2>/dev/null; do sleep 0.05; done
+	sleep 1
+	local sent cpu hwm
+	sent=$(storm)
 	sleep 0.5
-	bcpu=$(cpu_ms $BPID)
-	kill -INT $BPID; wait $BPID || true
-	printed=$(grep -c '^[0-9]' /tmp/bt.out || true)
-	blost=$(grep -o 'Lost [0-9]* events' /tmp/bt.out /tmp/bt.err | grep -o '[0-9]*' | head -1 || true)
-	echo "bpftrace sent=$sent_bt ($(( sent_bt * 100 / base ))% of baseline) delivered=$printed lost=${blost:-0} delivered_per_s=$(( printed / SECONDS_STORM )) cpu_ms=$bcpu"
-	if [ "$printed" -gt 0 ] && [ "$reported" -gt 0 ]; then
-		awk -v a="$reported" -v b="$printed" -v ca="$cpu" -v cb="$bcpu" 'BEGIN {
-			printf "ratio delivered tcpdrops/bpftrace %.2f\n", a / b;
-			printf "ratio cpu_per_event tcpdrops/bpftrace %.2f\n", (ca / a) / (cb / b) }'
-	fi
-fi
-rm -f /tmp/td.err /tmp/bt.out /tmp/bt.err
+	cpu=$(cpu_ms "$pid"); hwm=$(hwm_kb "$pid")
+	kill -INT "$pid"; wait $pipe || true
+	echo "$name $sent $cpu $hwm"
+}
+read -r _ td_sent td_cpu td_hwm < <(run_storm tcpdrops $TD --json --netns /var/run/netns/$NS --kinds drop)
+read -r td_rep td_lost < <(grep -o '[0-9]* events reported, [0-9]* lost' /tmp/bench.err | awk '{print $1, $4}')
+read -r _ tt_sent tt_cpu tt_hwm < <(run_storm tcpdrops $TD --netns /var/run/netns/$NS --kinds drop)
+read -r tt_rep tt_lost < <(grep -o '[0-9]* events reported, [0-9]* lost' /tmp/bench.err | awk '{print $1, $4}')
+read -r _ bt_sent bt_cpu bt_hwm < <(run_storm bpftrace bpftrace -e "tracepoint:skb:kfree_skb /args->reason == $NETFILTER_DROP/ { printf(\"%s %d %d\\n\", strftime(\"%H:%M:%S\", nsecs), args->reason, args->protocol); }")
+bt_rep=$(grep -c ' ' /tmp/bench.out || true)
+bt_lost=$( (grep -o 'Lost [0-9]* events' /tmp/bench.out /tmp/bench.err || true) | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}')
+row() { # name sent delivered lost cpu_ms hwm_kb
+	awk -v n="$1" -v s="$2" -v d="$3" -v l="$4" -v c="$5" -v h="$6" -v b="$base" -v t="$S" 'BEGIN {
+		printf "%-16s delivered/s %8.0f  lost %8d  cpu/event %5.2f us  sender kept %3.0f%%  peak RSS %5.1f MB\n",
+			n, d / t, l, d ? c * 1000 / d : 0, s * 100 / b, h / 1024 }'
+}
+row "tcpdrops --json" "$td_sent" "$td_rep" "$td_lost" "$td_cpu" "$td_hwm"
+row "tcpdrops (text)" "$tt_sent" "$tt_rep" "$tt_lost" "$tt_cpu" "$tt_hwm"
+row "bpftrace" "$bt_sent" "$bt_rep" "$bt_lost" "$bt_cpu" "$bt_hwm"
+awk -v a="$td_rep" -v b="$bt_rep" -v ca="$td_cpu" -v cb="$bt_cpu" -v ha="$td_hwm" -v hb="$bt_hwm" 'BEGIN {
+	printf "ratio tcpdrops/bpftrace: delivered %.2f  cpu per event %.2f  peak RSS %.2f\n", a / b, (ca / a) / (cb / b), ha / hb }'
+
+echo "== stalled consumer: the storm with stdout a pipe nobody reads"
+$TD --json --netns /var/run/netns/$NS --kinds drop 2>/tmp/bench.err | sleep 60 &
+sleep 0.3
+pid=$(pgrep -n -f "^$TD")
+until grep -q "ready" /tmp/bench.err; do sleep 0.05; done
+storm >/dev/null
+hwm=$(hwm_kb "$pid")
+t0=$(ms); kill -INT "$pid"
+while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+echo "tcpdrops peak RSS $((hwm / 1024)) MB; exited $(($(ms) - t0)) ms after SIGINT; $(grep -o '[0-9]* events reported, [0-9]* lost.*' /tmp/bench.err)"
+pkill -f "sleep 60" || true
+
+echo "== summary mode and in-kernel cost (kernel.bpf_stats_enabled)"
+sysctl -qw kernel.bpf_stats_enabled=1
+prog_ns() { # ns per call of the newest kfree_skb program
+	bpftool prog show -j | python3 -c '
+import json, sys
+ps = [p for p in json.load(sys.stdin) if p.get("name", "").startswith("kfree_skb") and p.get("run_cnt")]
+p = max(ps, key=lambda p: p["id"]) if ps else None
+print("%.0f %d" % (p["run_time_ns"] / p["run_cnt"], p["run_cnt"]) if p else "- 0")'
+}
+cost_run() { # label udp? tcpdrops-args...
+	local label=$1 udp=$2; shift 2
+	$TD "$@" >/dev/null 2>/tmp/bench.err &
+	local pid=$!
+	until grep -q "ready" /tmp/bench.err; do sleep 0.05; done
+	local sent; sent=$(storm "$udp")
+	local hwm; hwm=$(hwm_kb $pid)
+	read -r ns calls < <(prog_ns)
+	kill -INT $pid; wait $pid || true
+	echo "$label: kfree_skb ${ns} ns per call ($calls calls); sender kept $((sent * 100 / base))%; peak RSS $((hwm / 1024)) MB"
+}
+cost_run "summary -i 1, matching drops" "" --netns /var/run/netns/$NS -i 1 --json
+cost_run "summary -i 1, every drop filtered out by --netns" "" --netns /var/run/netns/$OTHER -i 1 --json
+cost_run "summary -i 1, UDP drops (not TCP)" udp --netns /var/run/netns/$NS -i 1 --json
+rm -f /tmp/bench.err /tmp/bench.out

@@ -29,6 +29,7 @@ const volatile __u32 filter_pid = 0;
 const volatile __u8 check_est_nargs = 4;
 
 #define EADDRNOTAVAIL 99
+#define EINPROGRESS 115
 #define LOOPBACK_IFINDEX 1
 
 struct inflight {
@@ -62,7 +63,9 @@ struct {
 /* Tracepoint rung: who started each connect (the later transitions run in softirq). */
 struct connect_start {
 	__u64 start_ns;
+	__u64 search_ns; /* tracepoint rung: set where the search is known to be over */
 	__u64 cgroup;
+	__u64 tid;       /* pid_tgid of the connecting thread */
 	__u32 pid;
 	char comm[16];
 };
@@ -186,6 +189,7 @@ static __always_inline void hash_connect_exit(int ret, __u8 source)
 		if (e.c.probes > v->probes_max)
 			v->probes_max = e.c.probes;
 		__sync_fetch_and_add(&v->search_ns_sum, e.search_ns);
+		__sync_fetch_and_add(&v->searches, 1);
 		__sync_fetch_and_add(&v->tw_reused, e.c.tw_reused);
 		__sync_fetch_and_add(&v->est_conflicts, e.c.est_conflicts);
 		for (int i = 1; i < PC_TW_REASONS; i++)
@@ -448,7 +452,28 @@ int BPF_KRETPROBE(twsk_unique__kretprobe, int ret)
  * SYN_SENT->CLOSE with no local port (sport 0) is a port search that failed:
  * EADDRNOTAVAIL (validated on 6.18). Ports probed and TIME_WAIT decisions are not
  * visible here; TWRecycled counts recycling per netns.
+ *
+ * The search time is the time from CLOSE->SYN_SENT to the first sign the search is
+ * over, whichever comes first:
+ *  - the socket leaving SYN_SENT in the connecting thread itself: a failed search
+ *    (CLOSE), or a loopback handshake completed by the softirq that the SYN's
+ *    transmit runs in that thread (ESTABLISHED);
+ *  - connect() returning EINPROGRESS (non-blocking, the SYN has been sent) or
+ *    EADDRNOTAVAIL (syscalls:sys_exit_connect).
+ * It includes the SYN's transmit, microseconds next to a crowded search's
+ * milliseconds. A blocking connect() to a remote peer returns only after the
+ * handshake, so its search is not timed.
  */
+static __always_inline void count_search(struct pc_dest_val *v, __u64 search_ns)
+{
+	__u8 b = log2_us(search_ns);
+
+	__sync_fetch_and_add(&v->search_ns_sum, search_ns);
+	__sync_fetch_and_add(&v->searches, 1);
+	if (b < PC_HIST_BUCKETS)
+		__sync_fetch_and_add(&v->search_hist[b], 1);
+}
+
 static __always_inline void tp_connect_result(const struct sock *sk, __u8 result)
 {
 	__u64 key = (__u64)sk;
@@ -461,7 +486,9 @@ static __always_inline void tp_connect_result(const struct sock *sk, __u8 result
 	e.netns = skc_netns((const void *)sk);
 	tuple_from_skc((const void *)sk, &e.t);
 	e.ts_ns = bpf_ktime_get_boot_ns();
-	e.search_ns = 0; /* unknown on this rung */
+	if (!st->search_ns && st->tid == bpf_get_current_pid_tgid())
+		st->search_ns = e.ts_ns - st->start_ns;
+	e.search_ns = st->search_ns; /* 0: not known (a blocking connect to a remote peer) */
 	e.kind = PC_KIND_CONNECT;
 	e.source = TS_SRC_TRACEPOINT;
 	e.result = result;
@@ -469,6 +496,8 @@ static __always_inline void tp_connect_result(const struct sock *sk, __u8 result
 	if (aggregate && (v = dest_slot(e.netns, &e.t))) {
 		__sync_fetch_and_add(&v->connects, 1);
 		__sync_fetch_and_add(result == PC_OK ? &v->ok : &v->eaddrnotavail, 1);
+		if (e.search_ns)
+			count_search(v, e.search_ns);
 	}
 	if (emit_events) {
 		e.pid = st->pid;
@@ -477,6 +506,34 @@ static __always_inline void tp_connect_result(const struct sock *sk, __u8 result
 		emit_record(&e, sizeof(e));
 	}
 	bpf_map_delete_elem(&pending_connects, &key);
+}
+
+/* The socket each thread is connecting, from CLOSE->SYN_SENT to connect()'s return. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);   /* pid_tgid */
+	__type(value, __u64); /* sock pointer */
+} connecting SEC(".maps");
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int connect_exit__tracepoint(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	__u64 *skp = bpf_map_lookup_elem(&connecting, &tid);
+	struct connect_start *st;
+	__u64 key;
+
+	if (!skp)
+		return 0;
+	key = *skp;
+	bpf_map_delete_elem(&connecting, &tid);
+	if (ctx->ret != -EINPROGRESS && ctx->ret != -EADDRNOTAVAIL)
+		return 0; /* blocking: it waited for the handshake too */
+	st = bpf_map_lookup_elem(&pending_connects, &key);
+	if (st && !st->search_ns)
+		st->search_ns = bpf_ktime_get_boot_ns() - st->start_ns;
+	return 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -496,10 +553,12 @@ int BPF_PROG(connect_state__tracepoint, const struct sock *sk, int oldstate, int
 		if (!pid_wanted() || !dest_wanted(netns, &t))
 			return 0;
 		st.start_ns = bpf_ktime_get_boot_ns();
-		st.pid = bpf_get_current_pid_tgid() >> 32;
+		st.tid = bpf_get_current_pid_tgid();
+		st.pid = st.tid >> 32;
 		st.cgroup = bpf_get_current_cgroup_id();
 		bpf_get_current_comm(st.comm, sizeof(st.comm));
 		bpf_map_update_elem(&pending_connects, &key, &st, BPF_ANY);
+		bpf_map_update_elem(&connecting, &st.tid, &key, BPF_ANY);
 		return 0;
 	}
 	if (oldstate != TCP_SYN_SENT)

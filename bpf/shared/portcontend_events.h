@@ -75,6 +75,7 @@ struct pc_dest_val {
 	__u64 bound;
 	__u64 probes_sum;
 	__u64 search_ns_sum;
+	__u64 searches; /* connects whose search time is in search_ns_sum / search_hist */
 	__u32 probes_max;
 	__u32 _pad;
 	__u64 tw_reused;

@@ -38,6 +38,8 @@ static Probe probe_rung(KernelFeatures& f, const RungSpec& r)
 	case Rung::Kprobe: return f.kprobe(r.target);
 	case Rung::Tracepoint: {
 		auto colon = r.target.find(':');
+		if (colon != std::string::npos && r.target.compare(0, colon, "syscalls") == 0) // no BTF: tracefs
+			return f.tracefs_event(r.target.substr(0, colon), r.target.substr(colon + 1));
 		return f.tracepoint_btf(colon == std::string::npos ? r.target : r.target.substr(colon + 1));
 	}
 	case Rung::Iter: return f.iter(r.target);

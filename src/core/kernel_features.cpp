@@ -74,6 +74,15 @@ Probe KernelFeatures::tracepoint_btf(const std::string& name)
 	return {true, {}};
 }
 
+Probe KernelFeatures::tracefs_event(const std::string& category, const std::string& name)
+{
+	struct stat st;
+	for (const char* root : {"/sys/kernel/tracing/events/", "/sys/kernel/debug/tracing/events/"})
+		if (stat((root + category + "/" + name + "/id").c_str(), &st) == 0)
+			return {true, {}};
+	return {false, "no " + category + ":" + name + " in tracefs (not mounted, or CONFIG_FTRACE_SYSCALLS off)"};
+}
+
 std::map<std::string, KernelFeatures::ModuleBtf>& KernelFeatures::modules()
 {
 	if (modules_)

@@ -29,6 +29,8 @@ public:
 
 	// tp_btf: the tracepoint has a btf_trace_<name> typedef in vmlinux BTF.
 	virtual Probe tracepoint_btf(const std::string& name);
+	// A classic tracepoint with no BTF of its own (syscalls:*): its tracefs id.
+	virtual Probe tracefs_event(const std::string& category, const std::string& name);
 	virtual Probe fentry(const std::string& func);
 	virtual Probe kprobe(const std::string& func);
 	virtual Probe iter(const std::string& target);

@@ -1,5 +1,8 @@
 #include "decode/record.h"
 
+#include <charconv>
+#include <cmath>
+
 namespace tcpsight {
 
 std::string Record::str(const std::string& key) const
@@ -18,6 +21,12 @@ std::string to_text(const Value& v)
 		return std::to_string(*i);
 	if (auto u = std::get_if<uint64_t>(&v))
 		return std::to_string(*u);
+	if (auto d = std::get_if<double>(&v)) {
+		char b[32];
+		double r = std::round(*d * 100) / 100;
+		auto res = std::to_chars(b, b + sizeof(b), r); // shortest form: no trailing zeros
+		return std::string(b, res.ptr);
+	}
 	return std::get<std::string>(v);
 }
 

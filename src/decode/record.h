@@ -9,7 +9,8 @@
 
 namespace tcpsight {
 
-using Value = std::variant<bool, int64_t, uint64_t, std::string>;
+// double: means, printed with at most two decimals ("0.25", "27768", "190000.5").
+using Value = std::variant<bool, int64_t, uint64_t, std::string, double>;
 
 class Record {
 public:
@@ -39,6 +40,7 @@ private:
 	static Value normalize(bool v) { return v; }
 	static Value normalize(const char* v) { return std::string(v); }
 	static Value normalize(std::string v) { return v; }
+	static Value normalize(double v) { return v; }
 	template <typename T>
 	static Value normalize(T v)
 	{

@@ -93,10 +93,14 @@ Record decode_dest_row(const DestRow& row, int64_t realtime_ns, const DecodeCont
 	if (searched) {
 		r.set("other_err", d.other_err);
 		r.set("bound", d.bound);
-		r.set("probes_mean", d.connects ? d.probes_sum / d.connects : 0);
+		r.set("probes_mean", d.connects ? (double)d.probes_sum / d.connects : 0.0);
 		r.set("probes_max", d.probes_max);
-		r.set("search_us_mean", d.connects ? d.search_ns_sum / d.connects / 1000 : 0);
+	}
+	if (d.searches) { // every rung that times the search (the tracepoint rung: see --probes)
+		r.set("search_us_mean", (double)d.search_ns_sum / d.searches / 1000.0);
 		r.set("search_us_p99", hist_quantile_us(d.search_hist, PC_HIST_BUCKETS, 0.99));
+	}
+	if (searched) {
 		r.set("tw_reused", d.tw_reused);
 		put_tw_rejections(r, d.tw_rejected);
 		r.set("est_conflicts", d.est_conflicts);
@@ -109,6 +113,8 @@ Record decode_dest_row(const DestRow& row, int64_t realtime_ns, const DecodeCont
 		r.set("held_tw", *row.held_tw);
 	if (row.held_est)
 		r.set("held_est", *row.held_est);
+	if (row.held_tw_first)
+		r.set("held_tw_first_half", *row.held_tw_first);
 	std::string h = port_hint(row, r.str("daddr"), knobs);
 	if (!h.empty())
 		r.set("hint", h);

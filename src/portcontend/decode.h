@@ -20,6 +20,9 @@ struct DestRow {
 	double seconds = 1;
 	uint64_t tw_recycled_netns = 0; // TcpExt.TWRecycled of that netns over the interval
 	std::optional<uint64_t> held_tw, held_est; // sockets toward the destination now
+	// TIME_WAIT sockets on the ports connect() tries first: since 4.6 (1580ab63fc9a)
+	// it scans the ports with ip_local_port_range's low end's parity before the others.
+	std::optional<uint64_t> held_tw_first;
 };
 
 Record decode_dest_row(const DestRow& row, int64_t realtime_ns, const DecodeContext& ctx);

@@ -15,6 +15,7 @@ static pc_dest_val minus(const pc_dest_val& a, const pc_dest_val& b)
 	d.bound -= b.bound;
 	d.probes_sum -= b.probes_sum;
 	d.search_ns_sum -= b.search_ns_sum;
+	d.searches -= b.searches;
 	d.tw_reused -= b.tw_reused;
 	d.est_conflicts -= b.est_conflicts;
 	for (int i = 0; i < PC_TW_REASONS; i++)

@@ -15,8 +15,17 @@ std::vector<HookSpec> portcontend_hooks()
 		  {"hash_connect__kretprobe", "check_est__kprobe", "check_est__kretprobe", "check_est6__kprobe",
 		   "check_est6__kretprobe", "twsk_unique__kprobe", "twsk_unique__kretprobe"}},
 		 {Rung::Tracepoint, "connect_state__tracepoint", "sock:inet_sock_set_state",
-		  "ports probed, search time, each TIME_WAIT decision and its reason (TWRecycled counts "
-		  "recycling per netns); connects through io_uring"},
+		  "ports probed, each TIME_WAIT decision and its reason (TWRecycled counts recycling per netns); "
+		  "connects through io_uring; the search time of a blocking connect() to a remote peer (it is "
+		  "timed from SYN_SENT to connect()'s return, syscalls:sys_exit_connect, for non-blocking and "
+		  "failed connects, and to the handshake for loopback ones; see connect-return)"},
+	     }},
+	    // Only with port-search on its tracepoint rung: where the search time ends.
+	    {"connect-return",
+	     "the end of connect()'s port search on the tracepoint rung (search_us_mean, search_us_p99)",
+	     {
+		 {Rung::Tracepoint, "connect_exit__tracepoint", "syscalls:sys_exit_connect",
+		  "blocking connect() to a remote peer (it returns after the handshake)"},
 	     }},
 	    {"port-census",
 	     "sockets holding ports toward each destination (TIME_WAIT, ESTABLISHED)",

@@ -61,7 +61,10 @@ private:
 	bool on_event(const void* data, size_t size);
 	void on_interval(double seconds);
 	uint64_t tw_recycled_delta(uint32_t netns);
-	void census(uint32_t netns, std::map<std::string, std::pair<uint64_t, uint64_t>>& held);
+	struct Held {
+		uint64_t tw = 0, est = 0, tw_first = 0;
+	};
+	void census(uint32_t netns, std::map<std::string, Held>& held);
 
 	const PortcontendOptions& o_;
 	AttachLadder ladder_;
@@ -83,6 +86,10 @@ private:
 
 void Portcontend::configure(portcontend_bpf& skel)
 {
+	// Before each load: connect()'s return ends the search only on the tracepoint rung.
+	const RungSpec* search = ladder_.chosen("port-search");
+	if (search && search->rung == Rung::Tracepoint)
+		ladder_.plan_hook("connect-return");
 	auto* ro = skel.rodata;
 	ro->filter_netns = netns_filter_.value_or(0);
 	ro->filter_family = daddr_ ? daddr_->family : o_.common.family();
@@ -125,14 +132,24 @@ static std::string dest_id(uint8_t family, const uint8_t addr[16], uint16_t port
 	return std::string((const char*)addr, family == AF_INET ? 4 : 16) + ":" + std::to_string(port);
 }
 
-void Portcontend::census(uint32_t netns, std::map<std::string, std::pair<uint64_t, uint64_t>>& held)
+void Portcontend::census(uint32_t netns, std::map<std::string, Held>& held)
 {
 	auto path = netns_dir_.path_for(netns);
 	if (!snapshot_ || !path)
 		return;
+	auto knobs = knobs_->get(netns);
+	int64_t low = knobs && knobs->port_range_low ? *knobs->port_range_low : -1;
 	for (const auto& s : snapshot_->read(*path)) {
 		auto& h = held[dest_id(s.t.family, s.t.raddr, s.t.rport)];
-		(s.t.state == 6 ? h.first : h.second)++; // TIME_WAIT : ESTABLISHED / SYN_SENT
+		if (s.t.state != 6) { // ESTABLISHED / SYN_SENT
+			h.est++;
+			continue;
+		}
+		h.tw++;
+		// In connect()'s first half: the range's low end's parity, inside the range.
+		if (low >= 0 && knobs->port_range_high && s.t.lport >= low && s.t.lport <= *knobs->port_range_high &&
+		    (s.t.lport & 1) == (low & 1))
+			h.tw_first++;
 	}
 }
 
@@ -140,7 +157,7 @@ void Portcontend::on_interval(double seconds)
 {
 	auto rows = differ_.diff(bpf_map__fd(skel_->maps.dest_summary));
 	std::map<uint32_t, uint64_t> recycled;
-	std::map<uint32_t, std::map<std::string, std::pair<uint64_t, uint64_t>>> held;
+	std::map<uint32_t, std::map<std::string, Held>> held;
 	uint8_t source = source_of(ladder_.chosen("port-search"));
 	for (auto& r : rows) {
 		uint32_t ns = r.key.netns;
@@ -153,8 +170,9 @@ void Portcontend::on_interval(double seconds)
 		r.tw_recycled_netns = recycled[ns];
 		if (snapshot_) {
 			auto h = held[ns][dest_id(r.key.family, r.key.daddr, r.key.dport)];
-			r.held_tw = h.first;
-			r.held_est = h.second;
+			r.held_tw = h.tw;
+			r.held_est = h.est;
+			r.held_tw_first = h.tw_first;
 		}
 	}
 	uint64_t total = 0;
@@ -179,7 +197,7 @@ int Portcontend::run()
 	if (!features_.vmlinux_btf())
 		throw Failure("cannot parse the kernel's BTF", "rerun with -v for libbpf's log");
 	EnumNames names(features_.vmlinux_btf());
-	ladder_.plan(features_, o_.common.forced_rung());
+	ladder_.plan(features_, o_.common.forced_rung(), {"port-search", "port-census", "tw-recycled"});
 	skel_ = load_with_ladder<portcontend_bpf>(ladder_, [this](portcontend_bpf& s) { configure(s); }, links_);
 	if (ladder_.chosen("port-census") && !event_mode_) {
 		try {
