@@ -52,16 +52,18 @@ storm() { ip netns exec $NS $STORM 9 "$S" 100000000 ${1:-} | awk '{print $2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 echo "== ready (exec -> ready, median of 7, ms)"
-ready_of() { # command... -> ms until "ready" (or BEGIN's line) on its output
+ready_of() { # command... -> ms until "ready" on its stderr (tcpsight) or stdout (bpftrace's BEGIN)
 	for _ in $(seq 7); do
 		t0=$(ms)
-		{ timeout 5 "$@" 2>&1 >/dev/null || true; } | { grep -q "ready" && echo $(($(ms) - t0)); } || true
+		{ timeout 5 "$@" 2>&1 || true; } | { grep -q "ready" && echo $(($(ms) - t0)); } || true
 	done | median
 }
 r_td=$(ready_of $TD --json -d 0.2)
+r_tdk=$(ready_of $TD --json -d 0.2 --kinds drop)
 r_pc=$(ready_of $PC --json -d 0.2)
 r_bt=$(ready_of bpftrace -e 'BEGIN { printf("ready\n"); } tracepoint:skb:kfree_skb { @ = count(); } interval:ms:200 { exit(); }')
-echo "tcpdrops_ready_ms $r_td  portcontend_ready_ms $r_pc  bpftrace_ready_ms $r_bt  ratio tcpdrops/bpftrace $(ratio "$r_td" "$r_bt")"
+echo "tcpdrops_ready_ms $r_td (--kinds drop: $r_tdk)  portcontend_ready_ms $r_pc  bpftrace_ready_ms $r_bt"
+echo "ratio to bpftrace: tcpdrops $(ratio "$r_td" "$r_bt") (--kinds drop $(ratio "$r_tdk" "$r_bt"))  portcontend $(ratio "$r_pc" "$r_bt")"
 
 base=$(storm)
 echo "== storm: ${S}s of dropped SYNs; untraced sender: $base packets"
@@ -74,7 +76,8 @@ run_storm() {
 	sleep 0.3
 	local pid
 	pid=$(pgrep -n -f "^$1" || true)
-	until grep -qE "ready|Attaching" /tmp/bench.err 2>/dev/null; do sleep 0.05; done
+	# tcpdrops says "ready" on stderr; bpftrace's "Attaching" line sits in its stdout buffer.
+	for _ in $(seq 100); do grep -q "ready" /tmp/bench.err 2>/dev/null && break; sleep 0.05; done
 	sleep 1
 	local sent cpu hwm
 	sent=$(storm)

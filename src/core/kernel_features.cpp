@@ -171,6 +171,11 @@ Probe KernelFeatures::fentry(const std::string& func)
 	if (auto it = cache_.find(key); it != cache_.end())
 		return it->second;
 	Probe p;
+	if (fentry_refused_) {
+		p.why = *fentry_refused_;
+		cache_[key] = p;
+		return p;
+	}
 	const struct btf* b = vmlinux_btf();
 	FuncBtf target = find_func_btf(func);
 	if (!b) {
@@ -188,6 +193,10 @@ Probe KernelFeatures::fentry(const std::string& func)
 		Fd prog(bpf_prog_load(BPF_PROG_TYPE_TRACING, "tcpsight_probe", "GPL", insns, 2, &opts));
 		if (!prog.valid()) {
 			p.why = std::string("trial load: ") + std::strerror(errno);
+			// EPERM is the kernel refusing fentry as such (lockdown, or no trampolines
+			// for this program type): no other function will do better.
+			if (errno == EPERM)
+				fentry_refused_ = p.why;
 		} else {
 			Fd link(bpf_raw_tracepoint_open(nullptr, prog.get()));
 			if (!link.valid())

@@ -79,6 +79,7 @@ private:
 	struct btf* vmlinux_ = nullptr;
 	bool vmlinux_tried_ = false;
 	std::map<std::string, Probe> cache_;
+	std::optional<std::string> fentry_refused_; // a trial load's EPERM applies to every function
 };
 
 } // namespace tcpsight

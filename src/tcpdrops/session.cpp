@@ -81,6 +81,7 @@ private:
 	void fill_loaded(tcpdrops_bpf& skel);
 	void load();
 	void start_syn_drop_monitor();
+	void load_listener_snapshot();
 	void refuse_unseeable_kinds() const;
 	bool on_event(const void* data, size_t size);
 	void on_second();
@@ -99,6 +100,7 @@ private:
 	SkeletonPtr<tcpdrops_bpf> skel_;
 	std::vector<LinkPtr> links_;
 	std::unique_ptr<SocketSnapshot> snapshot_;
+	bool snapshot_tried_ = false;
 	std::unique_ptr<SynDropMonitor> syn_monitor_;
 	std::unique_ptr<Output> out_;
 	DecodeContext ctx_;
@@ -182,14 +184,24 @@ void Tcpdrops::start_syn_drop_monitor()
 		return;
 	if (rung->rung != Rung::Iter && rung->rung != Rung::Counter)
 		return; // a tracing rung sees every SYN itself
-	if (rung->rung == Rung::Iter) {
-		try {
-			snapshot_ = std::make_unique<SocketSnapshot>(1u << 10 /* TCP_LISTEN */);
-		} catch (const Failure& f) {
-			ladder_.demote_hook("syn-drop", f.what()); // falls back to counters only
-		}
+	// Counters are sampled from now; the listener snapshot comes with the first tick.
+	syn_monitor_ = std::make_unique<SynDropMonitor>(netns_dir_, nullptr, netns_filter_);
+}
+
+// The iter/tcp snapshot that names full listeners, loaded after "ready" (on the first
+// tick, before the first observation is reported): --check and --probes load it at once.
+void Tcpdrops::load_listener_snapshot()
+{
+	const RungSpec* rung = ladder_.chosen("syn-drop");
+	if (snapshot_tried_ || !syn_monitor_ || !rung || rung->rung != Rung::Iter)
+		return;
+	snapshot_tried_ = true;
+	try {
+		snapshot_ = std::make_unique<SocketSnapshot>(1u << 10 /* TCP_LISTEN */);
+		syn_monitor_->set_snapshot(snapshot_.get());
+	} catch (const Failure& f) {
+		ladder_.demote_hook("syn-drop", f.what()); // falls back to counters only
 	}
-	syn_monitor_ = std::make_unique<SynDropMonitor>(netns_dir_, snapshot_.get(), netns_filter_);
 }
 
 bool Tcpdrops::port_wanted(uint16_t port) const
@@ -235,6 +247,7 @@ void Tcpdrops::on_second()
 {
 	if (!syn_monitor_)
 		return;
+	load_listener_snapshot();
 	if (o_.common.interval) {
 		// Summary mode has no events: the map holds the cumulative final-ACK overflows.
 		activity_.ack_overflows.clear();
@@ -316,6 +329,8 @@ int Tcpdrops::run()
 	start_syn_drop_monitor();
 	startup_trace::mark("syn-drop monitor");
 
+	if (o_.common.probes || o_.common.check)
+		load_listener_snapshot(); // what the ladder reports includes the snapshot's fate
 	if (o_.common.probes) {
 		std::fputs(probes_report(ladder_).c_str(), stdout);
 		return 0;

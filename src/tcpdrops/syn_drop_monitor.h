@@ -43,6 +43,8 @@ public:
 	// Counter deltas since the last tick. `ack_overflows` is cumulative per netns;
 	// `recent_ports` lists listener ports the tracing hooks named per netns since the
 	// last tick (a fallback when the snapshot finds no full listener).
+	// The snapshot arrives after start-up (loading its iterator is a third of it).
+	void set_snapshot(const SocketSnapshot* snapshot) { snapshot_ = snapshot; }
 	std::vector<SynDropObservation> tick(const std::map<uint32_t, uint64_t>& ack_overflows,
 					     const std::map<uint32_t, std::vector<uint16_t>>& recent_ports);
 
