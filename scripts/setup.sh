@@ -8,10 +8,42 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-	echo "setup: enabling bookworm-backports" >&2
-	printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
-		$SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
+# bookworm-backports from the mirror this machine already uses: the URI and keyring of
+# its existing bookworm entry (deb822 .sources or one-line sources.list), so a local
+# mirror or proxy keeps working and no host name is written here. Idempotent.
+bookworm_source() { # prints "URI<TAB>KEYRING" of the first bookworm entry
+	{
+		for f in /etc/apt/sources.list.d/*.sources; do [ -f "$f" ] && cat "$f" && echo; done
+	} | awk -v RS= '
+		/(^|\n)Types:[^\n]*deb([ \n]|$)/ && /(^|\n)Suites:[^\n]*[ \t]bookworm([ \t\n]|$)/ {
+			uri = ""; key = ""
+			n = split($0, l, "\n")
+			for (i = 1; i <= n; i++) {
+				if (l[i] ~ /^URIs:/) { split(l[i], u, /[ \t]+/); uri = u[2] }
+				if (l[i] ~ /^Signed-By:/) { split(l[i], k, /[ \t]+/); key = k[2] }
+			}
+			if (uri != "") { print uri "\t" key; exit }
+		}'
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		awk '$1 == "deb" {
+			key = ""; i = 2
+			if ($2 ~ /^\[/) { for (; i <= NF; i++) { if ($i ~ /signed-by=/) { key = $i; sub(/.*signed-by=/, "", key); sub(/\]$/, "", key) } if ($i ~ /\]$/) break } i++ }
+			if ($(i + 1) == "bookworm") { print $i "\t" key; exit }
+		}' "$f"
+	done
+}
+if ! grep -rqsE "^[^#]*bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	IFS=$'\t' read -r uri key < <(bookworm_source | head -n 1) || true
+	if [ -z "${uri:-}" ]; then
+		echo "setup: no Debian bookworm entry in /etc/apt/sources.list{,.d}; add bookworm-backports for your mirror and rerun" >&2
+		exit 1
+	fi
+	echo "setup: enabling bookworm-backports from $uri (the machine's own bookworm source)" >&2
+	{
+		printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\n' "$uri"
+		[ -z "${key:-}" ] || printf 'Signed-By: %s\n' "$key"
+	} | $SUDO tee /etc/apt/sources.list.d/tcpsight-backports.sources >/dev/null
 fi
 
 export DEBIAN_FRONTEND=noninteractive

@@ -19,9 +19,12 @@ int main(int argc, char** argv)
 		   "  portcontend --probes              # which hook got which rung, what it cannot see");
 	add_common_options(app, o.common);
 	app.add_option("--dport", o.dport, "only connects to this destination port")->check(CLI::Range(1, 65535));
-	app.add_option("--daddr", o.daddr, "only connects to this destination address");
+	app.add_option("--daddr", o.daddr, "only connects to this destination address")->check(non_empty());
 	app.add_option("--pid", o.pid, "only connects by this process")->check(CLI::Range(1u, 4194304u));
-	app.add_flag("--events", o.events, "one line per connect() and per TIME_WAIT decision instead of the summary");
+	auto* events = app.add_flag("--events", o.events,
+				    "one line per connect() and per TIME_WAIT decision instead of the summary");
+	if (auto* interval = app.get_option_no_throw("--interval"))
+		events->excludes(interval);
 	if (auto rc = parse_or_exit(app, argc, argv))
 		return *rc;
 	return run_guarded("portcontend", [&] { return run_portcontend(o); });

@@ -15,14 +15,17 @@ int main(int argc, char** argv)
 	app.footer("EXAMPLES:\n"
 		   "  tcpdrops                        # one line per event, every netns\n"
 		   "  tcpdrops -i 1                   # per-second top table, counted in the kernel\n"
-		   "  tcpdrops --port 80 --port 443   # only these local or remote ports\n"
+		   "  tcpdrops --port 80,443          # only these local or remote ports\n"
 		   "  tcpdrops --netns /var/run/netns/web --kinds listen-overflow,syn-drop\n"
 		   "  tcpdrops --json -d 10 > drops.jsonl\n"
 		   "  tcpdrops --probes               # which hook got which rung, what it cannot see");
 	add_common_options(app, o.common);
-	app.add_option("-p,--port", o.ports, "only this local or remote port (repeatable)")
+	app.add_option("-p,--port", o.ports, "only this local or remote port (repeatable, or a comma list)")
+	    ->delimiter(',')
 	    ->check(CLI::Range(1, 65535));
-	app.add_option("-k,--kinds", o.kinds, "only these kinds: " + all_kind_names())->delimiter(',');
+	app.add_option("-k,--kinds", o.kinds, "only these kinds (repeatable, or a comma list): " + all_kind_names())
+	    ->delimiter(',')
+	    ->check(non_empty());
 	app.add_flag("--all-reasons", o.all_reasons, "also report kfree_skb drops whose reason is NOT_SPECIFIED");
 	app.add_option("--accept-wait", o.accept_wait_ms,
 		       "slow-accept: report connections that waited longer than this in the accept queue (ms)")

@@ -6,6 +6,7 @@
 
 #include "core/failure.h"
 #include "core/libbpf_log.h"
+#include "core/netns.h"
 #include "core/signals.h"
 #include "output/output.h"
 
@@ -20,6 +21,12 @@ uint8_t CommonOptions::family() const
 	return 0;
 }
 
+CLI::Validator non_empty()
+{
+	return CLI::Validator([](std::string& v) { return v.empty() ? std::string("needs a value, got ''") : std::string(); },
+			      "NON-EMPTY");
+}
+
 void add_common_options(CLI::App& app, CommonOptions& o)
 {
 	app.add_flag("--json", o.json, "JSON Lines output (schema: docs/json.md)");
@@ -27,15 +34,17 @@ void add_common_options(CLI::App& app, CommonOptions& o)
 	    ->check(CLI::Range(0.1, 86400.0 * 365));
 	app.add_option("-i,--interval", o.interval, "summary mode: counts aggregated in the kernel, every N seconds")
 	    ->check(CLI::Range(1u, 86400u));
-	app.add_option("--netns", o.netns, "only this network namespace: an inode, /var/run/netns/NAME or /proc/PID/ns/net");
-	app.add_flag("--probes", o.probes, "list every hook, the attach rung it got, and what that rung cannot see");
-	app.add_flag("--check", o.check, "load and attach everything, then detach and exit 0");
+	// Empty values are refused for every option (a value of '' is a mistake, never "all").
+	app.add_option("--netns", o.netns, "only this network namespace: an inode, /var/run/netns/NAME or /proc/PID/ns/net")
+	    ->check(non_empty());
+	auto* probes = app.add_flag("--probes", o.probes, "list every hook, the attach rung it got, and what that rung cannot see");
+	app.add_flag("--check", o.check, "load and attach everything, then detach and exit 0")->excludes(probes);
 	app.add_flag("-v,--verbose", o.verbose, "show libbpf's messages");
 	app.add_option("--attach", o.attach, "force one rung for every hook that has it")
 	    ->check(CLI::IsMember({"fentry", "kprobe", "tracepoint"}));
 	app.add_option("--top", o.top, "summary mode: rows per interval (0 = all)")->check(CLI::Range(0u, 100000u));
-	app.add_flag("-4,--ipv4", o.ipv4, "IPv4 only");
-	app.add_flag("-6,--ipv6", o.ipv6, "IPv6 only");
+	auto* v4 = app.add_flag("-4,--ipv4", o.ipv4, "IPv4 only");
+	app.add_flag("-6,--ipv6", o.ipv6, "IPv6 only")->excludes(v4);
 }
 
 std::optional<int> parse_or_exit(CLI::App& app, int argc, char** argv)
@@ -59,6 +68,10 @@ int run_guarded(const char* tool, const std::function<int()>& body)
 		return body();
 	} catch (const OutputClosed&) {
 		return 0;
+	} catch (const UsageError& f) {
+		std::fprintf(stderr, "%s: %s\n", tool, f.what());
+		std::fprintf(stderr, "  hint: %s\n", f.hint().empty() ? (std::string("see `") + tool + " --help`").c_str() : f.hint().c_str());
+		return 2;
 	} catch (const Failure& f) {
 		std::fprintf(stderr, "%s: %s\n", tool, f.what());
 		if (!f.hint().empty())
@@ -69,6 +82,22 @@ int run_guarded(const char* tool, const std::function<int()>& body)
 			     e.what());
 		return 1;
 	}
+}
+
+std::optional<uint32_t> netns_filter_of(const CommonOptions& o)
+{
+	if (o.netns.empty())
+		return std::nullopt;
+	return parse_netns_arg(o.netns);
+}
+
+void warn_if_netns_absent(const char* tool, std::optional<uint32_t> netns, NetnsDirectory& dir)
+{
+	if (netns && !dir.path_for(*netns))
+		std::fprintf(stderr,
+			     "%s: warning: no network namespace with inode %u exists now (none under /var/run/netns or "
+			     "/proc/*/ns/net); its events will show if it appears\n",
+			     tool, *netns);
 }
 
 void start_tool(const char* tool, const CommonOptions& o)

@@ -27,6 +27,8 @@ struct CommonOptions {
 };
 
 void add_common_options(CLI::App& app, CommonOptions& o);
+// Refuses '' (CLI11 accepts an empty string as a value).
+CLI::Validator non_empty();
 
 // Parses argv; prints help (exit 0) or one error line plus a hint (exit 2).
 // Returns nullopt when the caller should continue.
@@ -35,6 +37,12 @@ std::optional<int> parse_or_exit(CLI::App& app, int argc, char** argv);
 // Runs `body`, turning Failure into "tool: message" + "  hint: ..." on stderr and exit 1,
 // and a closed stdout into a quiet exit 0.
 int run_guarded(const char* tool, const std::function<int()>& body);
+
+// --netns as an inode; throws UsageError for an empty, missing or non-netns path.
+std::optional<uint32_t> netns_filter_of(const CommonOptions& o);
+// A namespace given by inode that does not exist now is worth a warning, not a refusal.
+class NetnsDirectory;
+void warn_if_netns_absent(const char* tool, std::optional<uint32_t> netns, NetnsDirectory& dir);
 
 // Refuses early, with a hint, when not privileged or the kernel has no BTF; then
 // routes libbpf's messages (-v) and installs the signal handlers.

@@ -22,7 +22,7 @@ std::string rfc3339(int64_t realtime_ns)
 	long usec = (long)((realtime_ns % 1000000000LL) / 1000);
 	struct tm tm;
 	gmtime_r(&sec, &tm);
-	char buf[40];
+	char buf[80]; // room for any int the format could print (-Wformat-truncation)
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
 	return buf;

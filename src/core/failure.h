@@ -16,6 +16,13 @@ private:
 	std::string hint_;
 };
 
+// A bad command line (unknown kind, unusable --netns, empty value): exit 2, like the
+// errors CLI11 reports while parsing; every other Failure exits 1.
+class UsageError : public Failure {
+public:
+	using Failure::Failure;
+};
+
 // "<what>: <strerror(err)>" for a negative or positive errno.
 std::string errno_text(const std::string& what, int err);
 

@@ -17,29 +17,30 @@ namespace tcpsight {
 
 uint32_t netns_inode_of_path(const std::string& path)
 {
+	const char* how = "give a path such as /var/run/netns/NAME or /proc/PID/ns/net, or an inode number (`lsns -t net`)";
 	struct stat st;
 	if (stat(path.c_str(), &st) != 0)
-		throw Failure(errno_text("cannot open netns " + path, errno),
-			      "give a path such as /var/run/netns/NAME or /proc/PID/ns/net, or an inode number");
+		throw UsageError(errno_text("--netns " + path, errno), how);
 	Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
 	if (!fd.valid())
-		throw Failure(errno_text("cannot open netns " + path, errno), "run as root");
+		throw UsageError(errno_text("--netns " + path, errno), "run as root, or " + std::string(how));
 	// NS_GET_NSTYPE (4.11) tells a netns from other nsfs files and from plain files.
 	if (ioctl(fd.get(), NS_GET_NSTYPE) != CLONE_NEWNET)
-		throw Failure(path + " is not a network namespace",
-			      "give a path such as /var/run/netns/NAME or /proc/PID/ns/net, or an inode number");
+		throw UsageError("--netns " + path + " is not a network namespace", how);
 	return (uint32_t)st.st_ino;
 }
 
 uint32_t parse_netns_arg(const std::string& arg)
 {
+	if (arg.empty())
+		throw UsageError("--netns needs a value", "give /var/run/netns/NAME, /proc/PID/ns/net or an inode number");
 	bool digits = !arg.empty() && arg.size() <= 10;
 	for (char c : arg)
 		digits = digits && std::isdigit((unsigned char)c);
 	if (digits) {
 		unsigned long v = std::stoul(arg);
 		if (v == 0 || v > 0xffffffffUL)
-			throw Failure("netns inode " + arg + " is out of range", "inodes look like 4026531840 (see `lsns -t net`)");
+			throw UsageError("--netns inode " + arg + " is out of range", "inodes look like 4026531840 (see `lsns -t net`)");
 		return (uint32_t)v;
 	}
 	return netns_inode_of_path(arg);

@@ -47,7 +47,7 @@ ParsedAddr parse_daddr(const std::string& s)
 	else if (inet_pton(AF_INET6, s.c_str(), a.bytes) == 1)
 		a.family = AF_INET6;
 	else
-		throw Failure("'" + s + "' is not an IPv4 or IPv6 address", "give --daddr as 10.0.0.2 or fd00::2");
+		throw UsageError("'" + s + "' is not an IPv4 or IPv6 address", "give --daddr as 10.0.0.2 or fd00::2");
 	return a;
 }
 
@@ -188,12 +188,13 @@ void Portcontend::on_interval(double seconds)
 
 int Portcontend::run()
 {
-	start_tool("portcontend", o_.common); // kallsyms is read only if a probe needs it
-	event_mode_ = o_.events;
-	if (!o_.common.netns.empty())
-		netns_filter_ = parse_netns_arg(o_.common.netns);
+	// The command line first: a bad one exits 2 whoever runs it.
+	netns_filter_ = netns_filter_of(o_.common);
 	if (!o_.daddr.empty())
 		daddr_ = parse_daddr(o_.daddr);
+	start_tool("portcontend", o_.common); // kallsyms is read only if a probe needs it
+	warn_if_netns_absent("portcontend", netns_filter_, netns_dir_);
+	event_mode_ = o_.events;
 	if (!features_.vmlinux_btf())
 		throw Failure("cannot parse the kernel's BTF", "rerun with -v for libbpf's log");
 	EnumNames names(features_.vmlinux_btf());

@@ -45,7 +45,7 @@ uint32_t kinds_mask_of(const std::vector<std::string>& kinds)
 	for (const auto& k : kinds) {
 		auto v = parse_kind(k);
 		if (!v)
-			throw Failure("unknown kind '" + k + "'", "kinds are: " + all_kind_names());
+			throw UsageError("unknown kind '" + k + "'", "kinds are: " + all_kind_names());
 		m |= 1u << *v;
 	}
 	return m;
@@ -307,11 +307,15 @@ void Tcpdrops::on_interval(double seconds)
 
 int Tcpdrops::run()
 {
-	start_tool("tcpdrops", o_.common);
-	features_.prefetch_kallsyms();
+	// The command line first: a bad one exits 2 whoever runs it.
 	kinds_mask_ = kinds_mask_of(o_.kinds);
-	if (!o_.common.netns.empty())
-		netns_filter_ = parse_netns_arg(o_.common.netns);
+	netns_filter_ = netns_filter_of(o_.common);
+	if (o_.ports.size() > 64) // the kernel's port_filter map
+		throw UsageError("--port lists " + std::to_string(o_.ports.size()) + " ports; at most 64",
+				 "watch fewer ports, or all of them (no --port)");
+	start_tool("tcpdrops", o_.common);
+	warn_if_netns_absent("tcpdrops", netns_filter_, netns_dir_);
+	features_.prefetch_kallsyms();
 	if (!features_.vmlinux_btf())
 		throw Failure("cannot parse the kernel's BTF", "rerun with -v for libbpf's log");
 	startup_trace::mark("vmlinux BTF");
