@@ -58,6 +58,9 @@ $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports \
 $SUDO apt-get install -y -qq --no-install-recommends \
 	iproute2 nftables conntrack kmod procps util-linux python3 \
 	qemu-system-x86 busybox-static cpio xz-utils zstd file
+# Packaging (scripts/package.sh) and its proof (label package): man pages from --help,
+# lintian, a clean Debian 12 root to install into.
+$SUDO apt-get install -y -qq --no-install-recommends help2man lintian debootstrap
 
 if [ "${1:-}" != "--no-build" ]; then
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -29,6 +29,8 @@ CLI::Validator non_empty()
 
 void add_common_options(CLI::App& app, CommonOptions& o)
 {
+	app.set_version_flag("--version", std::string(app.get_name()) + " (tcpsight) " TCPSIGHT_VERSION,
+			     "print the version and exit");
 	app.add_flag("--json", o.json, "JSON Lines output (schema: docs/json.md)");
 	app.add_option("-d,--duration", o.duration, "stop after this many seconds (default: until Ctrl-C)")
 	    ->check(CLI::Range(0.1, 86400.0 * 365));
@@ -53,6 +55,9 @@ std::optional<int> parse_or_exit(CLI::App& app, int argc, char** argv)
 		app.parse(argc, argv);
 	} catch (const CLI::CallForHelp&) {
 		std::fputs(app.help().c_str(), stdout);
+		return 0;
+	} catch (const CLI::CallForVersion& v) {
+		std::printf("%s\n", v.what());
 		return 0;
 	} catch (const CLI::ParseError& e) {
 		std::fprintf(stderr, "%s: %s\n  hint: see `%s --help`\n", app.get_name().c_str(), e.what(),
