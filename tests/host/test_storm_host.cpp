@@ -54,7 +54,11 @@ TEST_CASE("storm, stalled consumer: memory bounded, every event delivered or cou
 
 	INFO("sent " << sent << ", peak RSS " << hwm_kb << " kB\n" << tool.stderr_text());
 	CHECK(hwm_kb > 0);
+#ifdef TCPSIGHT_ASAN
+	WARN("peak RSS not bounded under ASan (shadow memory and quarantine): " << hwm_kb << " kB");
+#else
 	CHECK(hwm_kb < 64 * 1024);
+#endif
 	// Every line parsed as JSON (parse_json_lines throws otherwise), and adds up.
 	auto drops = of_kind(rows, "drop");
 	auto [reported, lost] = tally(tool.stderr_text());
