@@ -28,7 +28,8 @@ static __always_inline __u8 agg_sub(const struct ts_event *e)
 	}
 }
 
-static __always_inline void aggregate_event(const struct ts_event *e)
+/* The key an event counts under, in the summary and in lost_by_cause. */
+static __always_inline struct ts_agg_key agg_key_of(const struct ts_event *e)
 {
 	struct ts_agg_key key = {
 		.netns = e->netns,
@@ -37,6 +38,12 @@ static __always_inline void aggregate_event(const struct ts_event *e)
 		.kind = e->kind,
 		.sub = agg_sub(e),
 	};
+	return key;
+}
+
+static __always_inline void aggregate_event(const struct ts_event *e)
+{
+	struct ts_agg_key key = agg_key_of(e);
 	struct ts_agg_val *v = bpf_map_lookup_elem(&summary, &key);
 	if (!v) {
 		/* Lookup, insert, lookup: a concurrent insert (-EEXIST) is fine;
@@ -72,13 +79,7 @@ struct {
 
 static __always_inline void count_lost_cause(const struct ts_event *e)
 {
-	struct ts_agg_key key = {
-		.netns = e->netns,
-		.reason = e->reason,
-		.lport = e->t.lport,
-		.kind = e->kind,
-		.sub = agg_sub(e),
-	};
+	struct ts_agg_key key = agg_key_of(e);
 	__u64 one = 1, *n = bpf_map_lookup_elem(&lost_by_cause, &key);
 
 	if (n)

@@ -5,32 +5,13 @@
 
 #include "decode/event_decoder.h"
 #include "support/json_lines.h"
+#include "support/unit_fixtures.h"
 #include "output/output.h"
 
 using namespace tcpsight;
+using tcpsight::test::FakeKernel;
 
 namespace {
-
-// A kernel-like BTF: drop reasons numbered as on 6.18, TCP states in an anonymous enum.
-struct FakeKernel {
-	struct btf* btf = btf__new_empty();
-	FakeKernel()
-	{
-		btf__add_enum(btf, "skb_drop_reason", 4);
-		btf__add_enum_value(btf, "SKB_NOT_DROPPED_YET", 0);
-		btf__add_enum_value(btf, "SKB_CONSUMED", 1);
-		btf__add_enum_value(btf, "SKB_DROP_REASON_NOT_SPECIFIED", 2);
-		btf__add_enum_value(btf, "SKB_DROP_REASON_NO_SOCKET", 3);
-		btf__add_enum_value(btf, "SKB_DROP_REASON_NETFILTER_DROP", 12);
-		btf__add_enum_value(btf, "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW", 40);
-		btf__add_enum(btf, nullptr, 4);
-		btf__add_enum_value(btf, "TCP_ESTABLISHED", 1);
-		btf__add_enum_value(btf, "TCP_SYN_SENT", 2);
-		btf__add_enum_value(btf, "TCP_LISTEN", 10);
-		btf__add_enum_value(btf, "TCP_MAX_STATES", 14);
-	}
-	~FakeKernel() { btf__free(btf); }
-};
 
 ts_event base_event(uint8_t kind)
 {

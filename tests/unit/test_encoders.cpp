@@ -11,28 +11,16 @@
 #include "decode/event_encoder.h"
 #include "output/event_sinks.h"
 #include "output/output.h"
+#include "support/unit_fixtures.h"
 
 using namespace tcpsight;
 
 namespace {
 
+// The fake kernel's BTF, read into names.
 struct Names {
-	struct btf* btf = btf__new_empty();
-	std::unique_ptr<EnumNames> names;
-	Names()
-	{
-		btf__add_enum(btf, "skb_drop_reason", 4);
-		btf__add_enum_value(btf, "SKB_DROP_REASON_NOT_SPECIFIED", 2);
-		btf__add_enum_value(btf, "SKB_DROP_REASON_NO_SOCKET", 3);
-		btf__add_enum_value(btf, "SKB_DROP_REASON_NETFILTER_DROP", 12);
-		btf__add_enum_value(btf, "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW", 40);
-		btf__add_enum(btf, nullptr, 4);
-		btf__add_enum_value(btf, "TCP_ESTABLISHED", 1);
-		btf__add_enum_value(btf, "TCP_SYN_SENT", 2);
-		btf__add_enum_value(btf, "TCP_LISTEN", 10);
-		names = std::make_unique<EnumNames>(btf);
-	}
-	~Names() { btf__free(btf); }
+	test::FakeKernel kernel;
+	std::unique_ptr<EnumNames> names = std::make_unique<EnumNames>(kernel.btf);
 };
 
 DecodeContext context(const EnumNames* names)
@@ -110,22 +98,6 @@ std::vector<ts_event> every_kind()
 	return evs;
 }
 
-std::string render(bool json, const std::function<void(Output&)>& f)
-{
-	char* buf = nullptr;
-	size_t len = 0;
-	FILE* mem = open_memstream(&buf, &len);
-	{
-		auto out = json ? make_json_output(mem) : make_text_output(mem);
-		f(*out);
-		out->flush();
-	}
-	fclose(mem);
-	std::string s(buf, len);
-	free(buf);
-	return s;
-}
-
 } // namespace
 
 TEST_CASE("event encoders: byte-identical to the Record rendering, every kind and source", "[unit]")
@@ -135,12 +107,12 @@ TEST_CASE("event encoders: byte-identical to the Record rendering, every kind an
 		DecodeContext ctx = context(names);
 		auto evs = every_kind();
 		for (bool json : {true, false}) {
-			std::string reference = render(json, [&](Output& o) {
+			std::string reference = test::render(json, [&](Output& o) {
 				for (const auto& e : evs)
 					o.event(decode_event(e, ctx));
 			});
 			EventEncoder enc(ctx);
-			std::string fast = render(json, [&](Output& o) {
+			std::string fast = test::render(json, [&](Output& o) {
 				for (const auto& e : evs)
 					o.event(e, enc);
 			});

@@ -7,6 +7,7 @@
 
 #include "output/output.h"
 #include "support/json_lines.h"
+#include "support/unit_fixtures.h"
 
 using namespace tcpsight;
 
@@ -43,21 +44,7 @@ TEST_CASE("Record::set replaces a field in place", "[unit]")
 	CHECK(to_text(r.fields()[0].second) == "3");
 }
 
-static std::string render(const std::function<void(Output&)>& f, bool json)
-{
-	char* buf = nullptr;
-	size_t len = 0;
-	FILE* mem = open_memstream(&buf, &len);
-	{
-		auto out = json ? make_json_output(mem) : make_text_output(mem);
-		f(*out);
-		out->flush();
-	}
-	fclose(mem);
-	std::string s(buf, len);
-	free(buf);
-	return s;
-}
+static std::string render(const std::function<void(Output&)>& f, bool json) { return test::render(json, f); }
 
 TEST_CASE("text output: header, aligned columns, detail and one hint per key", "[unit]")
 {
