@@ -65,7 +65,7 @@ void AttachLadder::advance(size_t h, int from)
 	st.chosen = -1;
 	for (int pos = from; pos < (int)order.size(); pos++) {
 		const RungSpec& r = hook.rungs[order[pos]];
-		Probe p = probe_rung(*features_, r);
+		Probe p = probe(r);
 		if (!p.ok) {
 			st.rejected.push_back(std::string(rung_name(r.rung)) + " " + r.target + ": " + p.why);
 			continue;
@@ -74,6 +74,24 @@ void AttachLadder::advance(size_t h, int from)
 		st.position = pos;
 		return;
 	}
+}
+
+static std::vector<std::string> programs_of(const RungSpec& r);
+
+// The kernel's needs first (cheap, from BTF), then the rung's own feature probe.
+Probe AttachLadder::probe(const RungSpec& r)
+{
+	for (const auto& prog : programs_of(r)) {
+		auto it = helpers_.find(prog);
+		if (it == helpers_.end())
+			continue;
+		for (int id : it->second) {
+			Probe h = features_->helper(id);
+			if (!h.ok)
+				return {false, prog + " " + h.why};
+		}
+	}
+	return probe_rung(*features_, r);
 }
 
 void AttachLadder::plan(KernelFeatures& features, std::optional<Rung> forced, const std::vector<std::string>& wanted)

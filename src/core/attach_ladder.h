@@ -4,6 +4,7 @@
 // `--probes`. Tools describe their hooks as data (src/<tool>/hooks.cpp), never as ifs.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 namespace tcpsight {
 
 class KernelFeatures;
+struct Probe;
 
 enum class Rung { Fentry, Kprobe, Tracepoint, Iter, Counter };
 const char* rung_name(Rung r);
@@ -54,6 +56,9 @@ public:
 	void plan(KernelFeatures& features, std::optional<Rung> forced = std::nullopt,
 		  const std::vector<std::string>& wanted = {});
 	void plan_hook(const std::string& hook);
+	// The helpers each program calls (program_needs.h), read from the object before
+	// planning: a rung whose programs need a helper the kernel lacks is refused.
+	void set_program_helpers(std::map<std::string, std::vector<int>> helpers) { helpers_ = std::move(helpers); }
 	// Only the chosen program of each hook stays loadable.
 	void apply_autoload(bpf_object* obj) const;
 	// The hook owning `program` gives up its current rung for the next candidate.
@@ -75,6 +80,8 @@ private:
 	std::vector<HookSpec> hooks_;
 	std::vector<HookState> states_;
 	KernelFeatures* features_ = nullptr;
+	std::map<std::string, std::vector<int>> helpers_;
+	Probe probe(const RungSpec& r);
 	std::optional<Rung> forced_;
 	void advance(size_t hook, int from);
 };

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/bpf_handles.h"
+#include "core/program_needs.h"
 #include "core/startup_trace.h"
 
 namespace tcpsight {
@@ -228,6 +229,22 @@ Probe KernelFeatures::kprobe(const std::string& func)
 		    line[line.size() - func.size() - 1] == '\t')
 			return {false, "function is on the kprobe blacklist"};
 	return {true, {}};
+}
+
+Probe KernelFeatures::helper(int id)
+{
+	if (!helper_max_id_) {
+		helper_max_id_ = -1;
+		const struct btf* b = vmlinux_btf();
+		int tid = b ? btf__find_by_name_kind(b, "bpf_func_id", BTF_KIND_ENUM) : -1;
+		const struct btf_type* t = tid > 0 ? btf__type_by_id(b, tid) : nullptr;
+		for (int i = 0; t && i < btf_vlen(t); i++)
+			if (std::strcmp(btf__name_by_offset(b, btf_enum(t)[i].name_off), "__BPF_FUNC_MAX_ID") == 0)
+				helper_max_id_ = btf_enum(t)[i].val;
+	}
+	if (*helper_max_id_ < 0 || id < *helper_max_id_)
+		return {true, {}}; // unknown: let the verifier decide
+	return {false, "needs " + helper_name(id) + ", which this kernel lacks"};
 }
 
 Probe KernelFeatures::iter(const std::string& target)

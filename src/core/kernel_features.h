@@ -34,6 +34,9 @@ public:
 	virtual Probe fentry(const std::string& func);
 	virtual Probe kprobe(const std::string& func);
 	virtual Probe iter(const std::string& target);
+	// A BPF helper (enum bpf_func_id) the running kernel has: its id is below the
+	// kernel's __BPF_FUNC_MAX_ID (ids are uapi, never renumbered).
+	virtual Probe helper(int id);
 
 	// Number of parameters of a vmlinux function per BTF (-1 if unknown): for
 	// prototypes that grew (check_established gained rcu_lookup, hash in 6.15).
@@ -79,7 +82,8 @@ private:
 	struct btf* vmlinux_ = nullptr;
 	bool vmlinux_tried_ = false;
 	std::map<std::string, Probe> cache_;
-	std::optional<std::string> fentry_refused_; // a trial load's EPERM applies to every function
+	std::optional<std::string> fentry_refused_;
+	std::optional<int64_t> helper_max_id_; // a trial load's EPERM applies to every function
 };
 
 } // namespace tcpsight

@@ -18,6 +18,7 @@
 #include "core/netns_knobs.h"
 #include "core/poll_loop.h"
 #include "core/probes_report.h"
+#include "core/program_needs.h"
 #include "core/signals.h"
 #include "core/socket_snapshot.h"
 #include "core/tool_status.h"
@@ -198,6 +199,11 @@ int Portcontend::run()
 	if (!features_.vmlinux_btf())
 		throw Failure("cannot parse the kernel's BTF", "rerun with -v for libbpf's log");
 	EnumNames names(features_.vmlinux_btf());
+	{ // what each program needs from the kernel, from its instructions
+		SkeletonPtr<portcontend_bpf> opened(portcontend_bpf::open());
+		if (opened)
+			ladder_.set_program_helpers(helpers_by_program(opened->obj));
+	}
 	ladder_.plan(features_, o_.common.forced_rung(), {"port-search", "port-census", "tw-recycled"});
 	skel_ = load_with_ladder<portcontend_bpf>(ladder_, [this](portcontend_bpf& s) { configure(s); }, links_);
 	if (ladder_.chosen("port-census") && !event_mode_) {

@@ -22,6 +22,7 @@
 #include "core/netns_knobs.h"
 #include "core/poll_loop.h"
 #include "core/probes_report.h"
+#include "core/program_needs.h"
 #include "core/signals.h"
 #include "core/socket_snapshot.h"
 #include "core/startup_trace.h"
@@ -325,6 +326,11 @@ int Tcpdrops::run()
 	for (const auto& k : o_.kinds)
 		for (const auto& h : hooks_for_kind(*parse_kind(k)))
 			hooks.push_back(h);
+	{ // what each program needs from the kernel, from its instructions
+		SkeletonPtr<tcpdrops_bpf> opened(tcpdrops_bpf::open());
+		if (opened)
+			ladder_.set_program_helpers(helpers_by_program(opened->obj));
+	}
 	ladder_.plan(features_, o_.common.forced_rung(), hooks);
 	startup_trace::mark("ladder planned (feature probes)");
 	load();
