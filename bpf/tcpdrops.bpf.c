@@ -281,8 +281,8 @@ static __always_inline void report_kfree_skb(const struct sk_buff *skb, const st
 		if (kfree_skips_listen_overflow)
 			return;
 		e.kind = TS_KIND_LISTEN_OVERFLOW;
-	} else if (kfree_skb_has_reason() &&
-		   reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP) &&
+	} else if ((!kfree_skb_has_reason() ||
+		    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP)) &&
 		   location >= nf_hook_slow_start && location < nf_hook_slow_end) {
 		conntrack_detail(skb, &e.d.ct);
 		if (ct_cause_source) {
@@ -360,6 +360,13 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u64 loc
 		if (!include_unspecified && !lo &&
 		    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
 			return 0;
+	} else {
+		/* Before 5.17 (c504e5c2f964) kfree_skb has no reason: the call site is the
+		 * cause. nf_hook_slow frees what a netfilter hook dropped (NF_DROP), and the
+		 * low 32 bits of the call site stand in for the reason, so summary rows split
+		 * by it and userspace names it (kernel text: the high half is all ones). */
+		nf = location >= nf_hook_slow_start && location < nf_hook_slow_end;
+		reason = (__u32)location;
 	}
 	if (!kind_wanted(TS_KIND_DROP) && !(nf && kind_wanted(TS_KIND_CONNTRACK)) &&
 	    !(lo && kind_wanted(TS_KIND_LISTEN_OVERFLOW)))
@@ -439,10 +446,11 @@ static __always_inline void handle_syn_recv_sock(const struct sock *listener, co
 	e.kind = TS_KIND_LISTEN_OVERFLOW;
 	e.source = source;
 	/* The reason the kernel gives this drop: TCP_LISTEN_OVERFLOW from 6.15
-	 * (a11a791ca81e), NOT_SPECIFIED before. */
+	 * (a11a791ca81e), NOT_SPECIFIED from 5.17 (c504e5c2f964, the enum's birth), no
+	 * enum at all before (5.10: reason 0, named from the call site in userspace). */
 	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
 		e.reason = bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW);
-	else
+	else if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
 		e.reason = bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED);
 	listener_queues(listener, &e.d.q);
 	e.ts_ns = bpf_ktime_get_boot_ns();

@@ -26,6 +26,8 @@ public:
 	std::optional<uint64_t> drop_reason_value(const std::string& short_name) const;
 
 	bool empty() const { return drop_reasons_.empty() && tcp_states_.empty(); }
+	// The kernel has enum skb_drop_reason (5.17+, c504e5c2f964).
+	bool has_drop_reasons() const { return !drop_reasons_.empty(); }
 
 private:
 	std::map<uint64_t, std::string> drop_reasons_;

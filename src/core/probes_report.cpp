@@ -14,7 +14,8 @@ std::string probes_report(const AttachLadder& ladder)
 		const HookSpec& h = ladder.hooks()[i];
 		const HookState& st = ladder.state(i);
 		if (!st.planned) {
-			o += pad(h.name, 18) + pad("-", 10) + pad("-", 28) + h.sees + " (not requested: --kinds)\n";
+			o += pad(h.name, 18) + pad("-", 10) + pad("-", 28) + h.sees +
+			     " (not loaded: not needed for the kinds asked for or the rungs chosen)\n";
 			continue;
 		}
 		if (st.chosen >= 0) {

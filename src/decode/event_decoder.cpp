@@ -61,6 +61,17 @@ std::string reason_text(uint8_t kind, uint8_t sub, uint32_t reason, const EnumNa
 	return "reason_" + std::to_string(reason);
 }
 
+std::string reason_text(uint8_t kind, uint8_t sub, uint32_t reason, const DecodeContext& ctx)
+{
+	bool by_site = kind == TS_KIND_DROP || kind == TS_KIND_CONNTRACK || kind == TS_KIND_LISTEN_OVERFLOW;
+	if (!by_site || !ctx.names || ctx.names->has_drop_reasons())
+		return reason_text(kind, sub, reason, ctx.names);
+	if (reason == 0)
+		return "unspecified";
+	std::string site = ctx.symbolize ? ctx.symbolize(0xffffffff00000000ULL | reason) : std::string();
+	return site.empty() ? "site_" + std::to_string(reason) : site.substr(0, site.find('+'));
+}
+
 std::optional<ts_event> event_from_sample(const void* data, size_t size) { return sample_as<ts_event>(data, size); }
 
 void put_event_header(Record& r, uint64_t boot_ns, const std::string& kind, uint8_t source, uint32_t netns,
@@ -97,7 +108,7 @@ Record decode_summary_row(const SummaryRow& row, int64_t realtime_ns, const Deco
 		r.set("lport", std::string("ephemeral"));
 	else
 		r.set("lport", row.lport);
-	std::string reason = reason_text(row.kind, row.sub, row.reason, ctx.names);
+	std::string reason = reason_text(row.kind, row.sub, row.reason, ctx);
 	if (row.kind == TS_KIND_SLOW_ACCEPT) // sub is the log2 bucket of the wait in ms
 		reason = row.sub == 0 ? "wait_0-1ms"
 				      : "wait_" + std::to_string(1ull << row.sub) + "-" +

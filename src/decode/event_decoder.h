@@ -53,5 +53,8 @@ Record decode_summary_row(const SummaryRow& row, int64_t realtime_ns, const Deco
 // The `reason` field: the kernel's drop-reason name where it gives one, otherwise
 // tcpsight's cause name for the kind ("rto", "syn_queue_full", ...).
 std::string reason_text(uint8_t kind, uint8_t sub, uint32_t reason, const EnumNames* names);
+// The same, and where the kernel has no drop-reason enum (before 5.17) the call site the
+// BPF side put in `reason` (its low 32 bits), named: "tcp_v4_rcv", "nf_hook_slow".
+std::string reason_text(uint8_t kind, uint8_t sub, uint32_t reason, const DecodeContext& ctx);
 
 } // namespace tcpsight

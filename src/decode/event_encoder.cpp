@@ -58,7 +58,7 @@ std::string_view EventEncoder::reason(uint8_t kind, uint8_t sub, uint32_t reason
 	uint64_t key = (uint64_t)kind << 40 | (uint64_t)sub << 32 | reason;
 	auto it = reasons_.find(key);
 	if (it == reasons_.end())
-		it = reasons_.emplace(key, reason_text(kind, sub, reason, ctx_.names)).first;
+		it = reasons_.emplace(key, reason_text(kind, sub, reason, ctx_)).first;
 	return it->second;
 }
 

@@ -368,7 +368,7 @@ int Tcpdrops::run()
 	};
 	loop.on_stop = [this] { links_.clear(); };
 	LostCauseReader causes(bpf_map__fd(skel_->maps.lost_by_cause), [this](const ts_agg_key& k) {
-		return std::make_pair(std::string(kind_name(k.kind)), reason_text(k.kind, k.sub, k.reason, names_.get()));
+		return std::make_pair(std::string(kind_name(k.kind)), reason_text(k.kind, k.sub, k.reason, ctx_));
 	});
 	loop.lost_causes = [&causes] { return causes.take(); };
 	loop.each_interval = [this](double s) { on_interval(s); };

@@ -9,8 +9,12 @@ set -euo pipefail
 prog=run-guest
 usage() {
 	cat >&2 <<'EOF'
-usage: run-guest.sh --kernel 6.1|6.12 --cache DIR [options] -- CMD [ARGS...]
-  --kernel 6.1|6.12   6.1: newest linux-image-6.1.0-N-amd64 (bookworm/bookworm-security)
+usage: run-guest.sh --kernel 5.10|6.1|6.12 --cache DIR [options] -- CMD [ARGS...]
+  --kernel 5.10|6.1|6.12
+                      5.10: newest linux-image-5.10.0-N-amd64 (Debian 11: bullseye/bullseye-security,
+                            through apt lists of the runner's own in DIR; the machine's apt
+                            configuration is untouched, the mirror is the one it already uses)
+                      6.1: newest linux-image-6.1.0-N-amd64 (bookworm/bookworm-security)
                       6.12: newest linux-image-6.12*-amd64 from bookworm-backports
   --cache DIR         where the .deb, the extracted kernel tree and the initramfs are kept
   --timeout SECS      kill the guest after SECS seconds of wall time (default 600)
@@ -57,9 +61,10 @@ done
 [ $# -gt 0 ] || usage
 [ -n "$cache" ] || usage
 case "$kernel" in
+5.10) name_re='^linux-image-5\.10\.0-[0-9]+-amd64$'; suite_re=' bullseye(-security)?/' ;;
 6.1) name_re='^linux-image-6\.1\.0-[0-9]+-amd64$'; suite_re=' bookworm(-security)?/' ;;
 6.12) name_re='^linux-image-6\.12\.[0-9]+.*-amd64$'; suite_re=' bookworm-backports/' ;;
-*) echo "$prog: --kernel must be 6.1 or 6.12" >&2; usage ;;
+*) echo "$prog: --kernel must be 5.10, 6.1 or 6.12" >&2; usage ;;
 esac
 [[ "$timeout_s" =~ ^[0-9]+$ ]] || die "--timeout needs a number of seconds"
 for e in ${envs[@]+"${envs[@]}"}; do [[ "$e" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "bad --env $e"; done
@@ -77,9 +82,50 @@ kdir="$cache/$kernel"
 mkdir -p "$kdir"
 
 # ---------------------------------------------------------------- kernel package
+# Debian 11's kernels come from bullseye, which the machine's apt does not list: a
+# private apt configuration under the cache (its own sources and lists), pointed at the
+# mirrors the machine's bookworm and bookworm-security entries already use.
+APT_OPTS=()
+private_apt() {
+	local a="$cache/apt" uri sec key
+	mkdir -p "$a/lists/partial" "$a/archives/partial"
+	read -r uri sec key < <(machine_mirrors) || die "no Debian bookworm source on this machine to take the mirror from"
+	{
+		echo "deb [signed-by=${key:-/usr/share/keyrings/debian-archive-keyring.gpg}] $uri bullseye main"
+		[ -z "$sec" ] || echo "deb [signed-by=${key:-/usr/share/keyrings/debian-archive-keyring.gpg}] $sec bullseye-security main"
+	} >"$a/sources.list"
+	APT_OPTS=(-o "Dir::Etc::SourceList=$a/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o "Dir::State::Lists=$a/lists" -o "Dir::Cache::archives=$a/archives"
+		-o Dir::State::status=/dev/null -o APT::Get::List-Cleanup=0)
+}
+machine_mirrors() { # "URI SECURITY_URI KEYRING" of the machine's bookworm entries
+	local uri="" sec="" key=""
+	{
+		for f in /etc/apt/sources.list.d/*.sources; do [ -f "$f" ] && cat "$f" && echo; done
+	} | awk -v RS= '
+		{ u = ""; k = ""; s = ""
+		  n = split($0, l, "\n")
+		  for (i = 1; i <= n; i++) {
+			if (l[i] ~ /^URIs:/) { split(l[i], x, /[ \t]+/); u = x[2] }
+			if (l[i] ~ /^Signed-By:/) { split(l[i], x, /[ \t]+/); k = x[2] }
+			if (l[i] ~ /^Suites:/) s = l[i]
+		  }
+		  if (s ~ /[ \t]bookworm([ \t]|$)/ && main == "") { main = u; key = k }
+		  if (s ~ /bookworm-security/ && sec == "") sec = u }
+		END { if (main != "") print main, (sec == "" ? "" : sec), key }'
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		awk '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+			if ($(i + 1) == "bookworm" && m == "") m = $i
+			if ($(i + 1) == "bookworm-security" && s == "") s = $i }
+			END { if (m != "") print m, s }' "$f"
+	done
+}
+[ "$kernel" != 5.10 ] || private_apt
+
 resolve_pkg() { # prints "name version" of the newest matching package in the wanted suites
 	local names best="" bestv="" n v line
-	names="$(apt-cache search --names-only "$name_re" 2>/dev/null | awk '{print $1}' | grep -v -e cloud -e '-rt-' || true)"
+	names="$(apt-cache "${APT_OPTS[@]}" search --names-only "$name_re" 2>/dev/null | awk '{print $1}' | grep -v -e cloud -e '-rt-' || true)"
 	[ -n "$names" ] || return 1
 	# shellcheck disable=SC2086
 	while IFS= read -r line; do
@@ -87,7 +133,7 @@ resolve_pkg() { # prints "name version" of the newest matching package in the wa
 		n="$(awk -F'|' '{gsub(/ /,"",$1); print $1}' <<<"$line")"
 		v="$(awk -F'|' '{gsub(/ /,"",$2); print $2}' <<<"$line")"
 		if [ -z "$bestv" ] || dpkg --compare-versions "$v" gt "$bestv"; then best="$n" bestv="$v"; fi
-	done < <(apt-cache madison $names 2>/dev/null)
+	done < <(apt-cache "${APT_OPTS[@]}" madison $names 2>/dev/null)
 	[ -n "$best" ] || return 1
 	echo "$best $bestv"
 }
@@ -97,13 +143,13 @@ prepare_kernel() {
 	if [ -f "$kdir/.ready" ] && [ -z "$refresh" ]; then return 0; fi
 	if ! read -r pkg ver < <(resolve_pkg); then
 		say "no kernel package found, running apt-get update"
-		apt-get update -qq >&2 || die "apt-get update failed"
+		apt-get "${APT_OPTS[@]}" update -qq >&2 || die "apt-get update failed"
 		read -r pkg ver < <(resolve_pkg) || die "no package matching $name_re in$suite_re"
 	fi
 	if [ -f "$kdir/.ready" ] && [ "$(cat "$kdir/pkg")" = "$pkg $ver" ]; then return 0; fi
 	say "downloading $pkg $ver"
 	rm -rf "$kdir/root" "$kdir/.ready" "$kdir"/*.deb "$kdir"/initramfs-* "$kdir"/vmlinux*
-	(cd "$kdir" && apt-get -q -o APT::Sandbox::User=root download "$pkg=$ver" >&2) || die "apt-get download $pkg=$ver failed"
+	(cd "$kdir" && apt-get "${APT_OPTS[@]}" -q -o APT::Sandbox::User=root download "$pkg=$ver" >&2) || die "apt-get download $pkg=$ver failed"
 	deb="$(ls "$kdir"/*.deb)"
 	dpkg-deb -x "$deb" "$kdir/root" || die "dpkg-deb -x $deb failed"
 	local kv
