@@ -103,6 +103,9 @@ std::vector<std::string> hooks_for_kind(uint8_t kind)
 {
 	switch (kind) {
 	case TS_KIND_CONNTRACK: return {"conntrack", "conntrack-clash", "kfree-skb"};
+	// A NETFILTER_DROP at nf_hook_slow is conntrack's or a rule's: where conntrack's
+	// own rung runs, its verdict tells them apart (the tracepoint rung only presumes).
+	case TS_KIND_DROP: return {"kfree-skb", "conntrack"};
 	case TS_KIND_SYN_DROP: return {"syn-drop", "listen-overflow", "synack-retransmit"};
 	default: return {hook_of_kind(kind)};
 	}
