@@ -77,15 +77,11 @@ std::optional<ts_event> event_from_sample(const void* data, size_t size) { retur
 void put_event_header(Record& r, uint64_t boot_ns, const std::string& kind, uint8_t source, uint32_t netns,
 		      const ts_tuple& t, const DecodeContext& ctx)
 {
-	r.set("ts", rfc3339(ctx.clock.to_realtime_ns(boot_ns)));
-	r.set("kind", kind);
-	r.set("source", source_name(source));
-	r.set("netns", netns);
-	r.set("family", family_name(t.family));
-	r.set("laddr", format_addr(t.family, t.laddr));
-	r.set("lport", t.lport);
-	r.set("raddr", format_addr(t.family, t.raddr));
-	r.set("rport", t.rport);
+	TimeText time;
+	char la[48], ra[48];
+	RecordSink::put_head(r, time.rfc3339(ctx.clock.to_realtime_ns(boot_ns)), kind.c_str(), source_name(source), netns,
+			     family_name(t.family), format_addr_to(la, t.family, t.laddr), t.lport,
+			     format_addr_to(ra, t.family, t.raddr), t.rport);
 }
 
 Record decode_event(const ts_event& e, const DecodeContext& ctx)

@@ -11,12 +11,19 @@ namespace tcpsight {
 class RecordSink {
 public:
 	void begin() { r_ = Record(); }
+	// The nine header fields every event starts with (portcontend's records too).
+	static void put_head(Record& r, std::string_view ts, const char* kind, const char* source, uint32_t netns,
+			     const char* family, std::string_view laddr, uint16_t lport, std::string_view raddr,
+			     uint16_t rport)
+	{
+		r.set("ts", std::string(ts)).set("kind", kind).set("source", source).set("netns", netns);
+		r.set("family", family).set("laddr", std::string(laddr)).set("lport", lport);
+		r.set("raddr", std::string(raddr)).set("rport", rport);
+	}
 	void head(std::string_view ts, const char* kind, const char* source, uint32_t netns, const char* family,
 		  std::string_view laddr, uint16_t lport, std::string_view raddr, uint16_t rport)
 	{
-		r_.set("ts", std::string(ts)).set("kind", kind).set("source", source).set("netns", netns);
-		r_.set("family", family).set("laddr", std::string(laddr)).set("lport", lport);
-		r_.set("raddr", std::string(raddr)).set("rport", rport);
+		put_head(r_, ts, kind, source, netns, family, laddr, lport, raddr, rport);
 	}
 	void state_reason(std::string_view state, std::string_view reason)
 	{
