@@ -20,27 +20,32 @@ std::vector<AggEntry> read_summary_map(int fd)
 	return out;
 }
 
-std::vector<SummaryRow> SummaryDiffer::diff(const std::vector<AggEntry>& now)
+SummaryRow summary_row_of(const ts_agg_key& k, const ts_agg_val& v)
+{
+	SummaryRow r;
+	r.kind = k.kind;
+	r.sub = k.sub;
+	r.reason = k.reason;
+	r.netns = k.netns;
+	r.lport = k.lport;
+	r.family = v.family;
+	r.count = v.count;
+	r.has_queues = k.kind == TS_KIND_SYNACK_RETRANS || k.kind == TS_KIND_LISTEN_OVERFLOW ||
+		       k.kind == TS_KIND_SYN_DROP;
+	r.q = v.q;
+	return r;
+}
+
+std::vector<SummaryRow> SummaryDiffer::diff(const std::vector<SummaryRow>& now)
 {
 	std::vector<SummaryRow> rows;
-	for (const auto& [k, v] : now) {
-		Key key{k.netns, k.reason, k.lport, k.kind, k.sub};
-		uint64_t& before = prev_[key];
-		if (v.count <= before)
+	for (const auto& r : now) {
+		uint64_t& before = prev_[Key{r.netns, r.reason, r.lport, r.kind, r.sub}];
+		if (r.count <= before)
 			continue;
-		SummaryRow r;
-		r.kind = k.kind;
-		r.sub = k.sub;
-		r.reason = k.reason;
-		r.netns = k.netns;
-		r.lport = k.lport;
-		r.family = v.family;
-		r.count = v.count - before;
-		r.has_queues = k.kind == TS_KIND_SYNACK_RETRANS || k.kind == TS_KIND_LISTEN_OVERFLOW ||
-			       k.kind == TS_KIND_SYN_DROP;
-		r.q = v.q;
-		before = v.count;
 		rows.push_back(r);
+		rows.back().count = r.count - before;
+		before = r.count;
 	}
 	return rows;
 }

@@ -18,11 +18,14 @@ namespace tcpsight {
 using AggEntry = std::pair<ts_agg_key, ts_agg_val>;
 
 std::vector<AggEntry> read_summary_map(int map_fd);
+// One key of the map as a row (count cumulative, source unset).
+SummaryRow summary_row_of(const ts_agg_key& k, const ts_agg_val& v);
 
 class SummaryDiffer {
 public:
-	// Rows whose count grew since the previous call, with the growth as count.
-	std::vector<SummaryRow> diff(const std::vector<AggEntry>& now);
+	// Rows whose count grew since the previous call, with the growth as count;
+	// `now` holds cumulative counts (DropsCollector::counts()).
+	std::vector<SummaryRow> diff(const std::vector<SummaryRow>& now);
 
 private:
 	using Key = std::tuple<uint32_t, uint32_t, uint16_t, uint8_t, uint8_t>;

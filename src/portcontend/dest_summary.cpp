@@ -42,21 +42,6 @@ std::vector<DestRow> DestDiffer::diff(const std::vector<std::pair<pc_dest_key, p
 	return rows;
 }
 
-std::vector<DestRow> DestDiffer::diff(int fd)
-{
-	std::vector<std::pair<pc_dest_key, pc_dest_val>> now;
-	pc_dest_key key{}, next{};
-	pc_dest_key* prev = nullptr;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		pc_dest_val v;
-		if (bpf_map_lookup_elem(fd, &next, &v) == 0)
-			now.emplace_back(next, v);
-		key = next;
-		prev = &key;
-	}
-	return diff(now);
-}
-
 void rank_destinations(std::vector<DestRow>& rows, size_t top)
 {
 	std::stable_sort(rows.begin(), rows.end(), [](const DestRow& a, const DestRow& b) {

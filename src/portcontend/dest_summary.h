@@ -10,9 +10,8 @@ namespace tcpsight {
 
 class DestDiffer {
 public:
-	// Destinations whose counts moved since the previous call.
-	std::vector<DestRow> diff(int map_fd);
-	// Pure form, for tests.
+	// Destinations whose counts moved since the previous call; `now` is cumulative
+	// (PortCollector::counts()).
 	std::vector<DestRow> diff(const std::vector<std::pair<pc_dest_key, pc_dest_val>>& now);
 
 private:

@@ -4,13 +4,13 @@
 
 using namespace tcpsight;
 
-static AggEntry entry(uint8_t kind, uint16_t lport, uint64_t count, uint32_t netns = 1, uint8_t sub = 0)
+static SummaryRow entry(uint8_t kind, uint16_t lport, uint64_t count, uint32_t netns = 1, uint8_t sub = 0)
 {
 	ts_agg_key k{netns, 0, lport, kind, sub};
 	ts_agg_val v{};
 	v.count = count;
 	v.family = 2;
-	return {k, v};
+	return summary_row_of(k, v);
 }
 
 TEST_CASE("the differ reports growth only, exactly", "[unit]")

@@ -1,0 +1,218 @@
+#include "collect/drops_collector.h"
+
+#include <algorithm>
+#include <bpf/bpf.h>
+
+#include "aggregate/summary.h"
+#include "core/failure.h"
+#include "core/ladder_loader.h"
+#include "core/program_needs.h"
+#include "core/startup_trace.h"
+#include "decode/names.h"
+#include "tcpdrops.skel.h"
+#include "tcpdrops/hooks.h"
+
+namespace tcpsight {
+
+uint32_t kinds_mask_of(const std::vector<std::string>& kinds)
+{
+	if (kinds.empty())
+		return ~0u;
+	uint32_t m = 0;
+	for (const auto& k : kinds) {
+		auto v = parse_kind(k);
+		if (!v)
+			throw UsageError("unknown kind '" + k + "'", "kinds are: " + all_kind_names());
+		m |= 1u << *v;
+	}
+	return m;
+}
+
+DropsCollector::DropsCollector(KernelFeatures& features, NetnsDirectory& netns_dir, DropsFilter filter,
+			       CollectMode mode)
+    : features_(features), netns_dir_(netns_dir), filter_(std::move(filter)), mode_(mode), ladder_(tcpdrops_hooks())
+{
+}
+
+DropsCollector::~DropsCollector() = default;
+
+void DropsCollector::configure(tcpdrops_bpf& skel)
+{
+	// Before each load: a demotion may have moved listen-overflow onto kfree_skb.
+	if (needs_kfree_skb(filter_.kinds_mask, ladder_.chosen("listen-overflow")))
+		ladder_.plan_hook("kfree-skb");
+	auto* ro = skel.rodata;
+	ro->filter_netns = filter_.netns.value_or(0);
+	ro->filter_family = filter_.family;
+	ro->filter_ports_on = !filter_.ports.empty();
+	// syn-drop needs the final-ACK overflows to tell them from SYN-time ones, and the
+	// listener ports those and SYN-ACK retransmits name; the front end drops what was
+	// not asked.
+	ro->kinds_mask = filter_.kinds_mask | (wanted(TS_KIND_SYN_DROP)
+						   ? (1u << TS_KIND_LISTEN_OVERFLOW) | (1u << TS_KIND_SYNACK_RETRANS)
+						   : 0);
+	ro->emit_events = mode_ == CollectMode::Events;
+	ro->aggregate = mode_ == CollectMode::Counts;
+	ro->include_unspecified = filter_.all_reasons;
+	ro->retransmit_tp_has_err = features_.tracepoint_arg_count("tcp_retransmit_skb") == 3;
+	const RungSpec* lo = ladder_.chosen("listen-overflow");
+	ro->kfree_skips_listen_overflow = lo && !lo->program.empty();
+	ro->accept_wait_ns = (uint64_t)filter_.accept_wait_ms * 1000000ull;
+	const RungSpec* ct = ladder_.chosen("conntrack");
+	ro->ct_cause_source = ct && !ct->program.empty() ? source_of(ct) : 0;
+}
+
+// After the load, before the programs attach: nothing runs with these unset.
+void DropsCollector::fill_loaded(tcpdrops_bpf& skel)
+{
+	// Only kfree_skb's program uses the range; kallsyms may still be on its way in.
+	auto r = ladder_.chosen("kfree-skb") ? features_.kallsyms().range("nf_hook_slow") : std::nullopt;
+	if (r) {
+		skel.bss->nf_hook_slow_start = r->start;
+		skel.bss->nf_hook_slow_end = r->end;
+	}
+	int fd = bpf_map__fd(skel.maps.port_filter);
+	for (uint16_t p : filter_.ports) {
+		uint8_t one = 1;
+		bpf_map_update_elem(fd, &p, &one, BPF_ANY);
+	}
+}
+
+void DropsCollector::start(const std::vector<std::string>& kind_names, bool tolerate_unseeable, const std::string& tool)
+{
+	// Only the hooks the asked-for kinds need are probed, loaded and attached.
+	std::vector<std::string> hooks;
+	for (const auto& k : kind_names)
+		for (const auto& h : hooks_for_kind(*parse_kind(k)))
+			hooks.push_back(h);
+	{ // what each program needs from the kernel, from its instructions
+		SkeletonPtr<tcpdrops_bpf> opened(tcpdrops_bpf::open());
+		if (opened)
+			ladder_.set_program_helpers(helpers_by_program(opened->obj));
+	}
+	ladder_.plan(features_, filter_.forced, hooks);
+	startup_trace::mark("ladder planned (feature probes)");
+	skel_ = load_with_ladder<tcpdrops_bpf>(
+	    ladder_, [this](tcpdrops_bpf& s) { configure(s); }, [this](tcpdrops_bpf& s) { fill_loaded(s); }, links_);
+	startup_trace::mark("loaded and attached");
+	if (!tolerate_unseeable)
+		refuse_unseeable(kind_names, tool);
+	start_syn_drop_monitor();
+	startup_trace::mark("syn-drop monitor");
+}
+
+// A kind asked for by name whose hook got no rung would be silence, not an answer.
+void DropsCollector::refuse_unseeable(const std::vector<std::string>& kind_names, const std::string& tool) const
+{
+	for (const auto& k : kind_names) {
+		std::string hook = hook_of_kind(*parse_kind(k));
+		if (ladder_.chosen(hook))
+			continue;
+		std::string why;
+		for (size_t i = 0; i < ladder_.hooks().size(); i++)
+			if (ladder_.hooks()[i].name == hook)
+				for (const auto& r : ladder_.state(i).rejected)
+					why += (why.empty() ? "" : "; ") + r;
+		throw Failure(k + " cannot be seen on this kernel (" + why + ")",
+			      "`" + tool + " --probes` lists every hook and its rungs; drop " + k + " from --kinds");
+	}
+}
+
+void DropsCollector::start_syn_drop_monitor()
+{
+	const RungSpec* rung = ladder_.chosen("syn-drop");
+	if (!rung || !wanted(TS_KIND_SYN_DROP))
+		return;
+	if (rung->rung != Rung::Iter && rung->rung != Rung::Counter)
+		return; // a tracing rung sees every SYN itself
+	// Counters are sampled from now; the listener snapshot comes with the first tick.
+	syn_monitor_ = std::make_unique<SynDropMonitor>(netns_dir_, nullptr, filter_.netns);
+}
+
+// The iter/tcp snapshot that names full listeners, loaded after "ready" (on the first
+// tick, before the first observation is reported): --check and --probes load it at once.
+void DropsCollector::load_listener_snapshot()
+{
+	const RungSpec* rung = ladder_.chosen("syn-drop");
+	if (snapshot_tried_ || !syn_monitor_ || !rung || rung->rung != Rung::Iter)
+		return;
+	snapshot_tried_ = true;
+	try {
+		snapshot_ = std::make_unique<SocketSnapshot>(1u << 10 /* TCP_LISTEN */);
+		syn_monitor_->set_snapshot(snapshot_.get());
+	} catch (const Failure& f) {
+		ladder_.demote_hook("syn-drop", f.what()); // falls back to counters only
+	}
+}
+
+bool DropsCollector::port_wanted(uint16_t port) const
+{
+	return filter_.ports.empty() ||
+	       std::find(filter_.ports.begin(), filter_.ports.end(), port) != filter_.ports.end();
+}
+
+uint8_t DropsCollector::source_of_kind(uint8_t kind) const
+{
+	if (kind == TS_KIND_SYN_DROP && syn_monitor_)
+		return TS_SRC_COUNTER;
+	return source_of(ladder_.chosen(hook_of_kind(kind)));
+}
+
+bpf_map* DropsCollector::events_map() const { return skel_->maps.events; }
+bpf_map* DropsCollector::lost_map() const { return skel_->maps.lost; }
+int DropsCollector::lost_by_cause_fd() const { return bpf_map__fd(skel_->maps.lost_by_cause); }
+
+std::vector<SummaryRow> DropsCollector::counts() const
+{
+	std::vector<SummaryRow> rows;
+	for (const auto& [k, v] : read_summary_map(bpf_map__fd(skel_->maps.summary))) {
+		if (!wanted(k.kind))
+			continue; // kept in the kernel only for the syn-drop monitor
+		SummaryRow r = summary_row_of(k, v);
+		r.source = source_of_kind(k.kind);
+		rows.push_back(r);
+	}
+	return rows;
+}
+
+void DropsCollector::note_event(const ts_event& e)
+{
+	if (!syn_monitor_)
+		return;
+	if (e.kind == TS_KIND_LISTEN_OVERFLOW)
+		ack_overflows_[e.netns]++;
+	if (e.kind == TS_KIND_LISTEN_OVERFLOW || e.kind == TS_KIND_SYNACK_RETRANS) {
+		auto& ports = recent_ports_[e.netns]; // a few listeners a tick, even in a storm
+		if (std::find(ports.begin(), ports.end(), e.t.lport) == ports.end() && ports.size() < 64)
+			ports.push_back(e.t.lport);
+	}
+}
+
+std::vector<SynDropObservation> DropsCollector::tick_syn_drops()
+{
+	if (!syn_monitor_)
+		return {};
+	load_listener_snapshot();
+	if (mode_ == CollectMode::Counts) {
+		// No events in this mode: the map holds the cumulative final-ACK overflows.
+		ack_overflows_.clear();
+		for (const auto& [k, v] : read_summary_map(bpf_map__fd(skel_->maps.summary)))
+			if (k.kind == TS_KIND_LISTEN_OVERFLOW) {
+				ack_overflows_[k.netns] += v.count;
+				recent_ports_[k.netns].push_back(k.lport);
+			}
+	}
+	auto obs = syn_monitor_->tick(ack_overflows_, recent_ports_);
+	recent_ports_.clear();
+	std::vector<SynDropObservation> kept;
+	for (const auto& ob : obs) {
+		if (ob.lport && !port_wanted(ob.lport))
+			continue;
+		if (filter_.family && ob.family && ob.family != filter_.family)
+			continue;
+		kept.push_back(ob);
+	}
+	return kept;
+}
+
+} // namespace tcpsight

@@ -1,0 +1,99 @@
+// What tcpdrops counts, independent of how it is shown: plan the hooks the asked-for
+// kinds need, load and attach them through the ladder, and hand out the kernel's
+// counts (cumulative, from the in-kernel summary map) or its events (the ring).
+// `tcpdrops`, `tcpdrops -i` and `tcpsight-exporter` are presentations of this one
+// collector; none of them loads, attaches or counts on its own.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/attach_ladder.h"
+#include "core/bpf_handles.h"
+#include "core/kernel_features.h"
+#include "core/netns.h"
+#include "core/socket_snapshot.h"
+#include "decode/event_decoder.h"
+#include "shared/events.h"
+#include "tcpdrops/syn_drop_monitor.h"
+
+struct tcpdrops_bpf;
+struct bpf_map;
+
+namespace tcpsight {
+
+struct DropsFilter {
+	std::optional<uint32_t> netns;
+	uint8_t family = 0; // 0, AF_INET or AF_INET6
+	std::vector<uint16_t> ports; // local or remote; empty = all
+	uint32_t kinds_mask = ~0u;   // 1 << TS_KIND_*
+	bool all_reasons = false;    // include kfree_skb NOT_SPECIFIED drops
+	unsigned accept_wait_ms = 100; // slow-accept threshold (events)
+	std::optional<Rung> forced;
+};
+
+// Events: one record per drop through the ring. Counts: the kernel adds into the
+// summary map and nothing crosses the ring.
+enum class CollectMode { Events, Counts };
+
+uint32_t kinds_mask_of(const std::vector<std::string>& kinds); // throws UsageError
+
+class DropsCollector {
+public:
+	DropsCollector(KernelFeatures& features, NetnsDirectory& netns_dir, DropsFilter filter, CollectMode mode);
+	~DropsCollector();
+
+	// Plans, loads and attaches what the wanted kinds need; throws Failure when a kind
+	// asked for by name cannot be seen (unless `tolerate_unseeable`, for --probes);
+	// `tool` names the command whose --probes the hint points at.
+	void start(const std::vector<std::string>& kind_names, bool tolerate_unseeable, const std::string& tool);
+	// The iter/tcp snapshot naming full listeners: deferred until after "ready".
+	void load_listener_snapshot();
+
+	AttachLadder& ladder() { return ladder_; }
+	const AttachLadder& ladder() const { return ladder_; }
+	const DropsFilter& filter() const { return filter_; }
+	bool wanted(uint8_t kind) const { return filter_.kinds_mask & (1u << kind); }
+	bool port_wanted(uint16_t port) const;
+	uint8_t source_of_kind(uint8_t kind) const;
+
+	bpf_map* events_map() const;
+	bpf_map* lost_map() const;
+	int lost_by_cause_fd() const;
+	const SocketSnapshot* listener_snapshot() const { return snapshot_.get(); }
+
+	// Counts mode: every key the kernel counted since start, cumulative, with its source.
+	std::vector<SummaryRow> counts() const;
+	// Events mode: what the syn-drop monitor needs from each event.
+	void note_event(const ts_event& e);
+	// Once a second: SYN drops the counters show since the previous tick, by cause and
+	// listener, filtered like the events (empty when syn-drop has a tracing rung).
+	std::vector<SynDropObservation> tick_syn_drops();
+
+	void detach() { links_.clear(); }
+
+private:
+	void configure(tcpdrops_bpf& skel);
+	void fill_loaded(tcpdrops_bpf& skel);
+	void refuse_unseeable(const std::vector<std::string>& kind_names, const std::string& tool) const;
+	void start_syn_drop_monitor();
+
+	KernelFeatures& features_;
+	NetnsDirectory& netns_dir_;
+	DropsFilter filter_;
+	CollectMode mode_;
+	AttachLadder ladder_;
+	SkeletonPtr<tcpdrops_bpf> skel_;
+	std::vector<LinkPtr> links_;
+	std::unique_ptr<SocketSnapshot> snapshot_;
+	bool snapshot_tried_ = false;
+	std::unique_ptr<SynDropMonitor> syn_monitor_;
+	// Per netns: cumulative final-ACK overflows, listener ports named since the last tick.
+	std::map<uint32_t, uint64_t> ack_overflows_;
+	std::map<uint32_t, std::vector<uint16_t>> recent_ports_;
+};
+
+} // namespace tcpsight

@@ -1,0 +1,130 @@
+#include "collect/port_collector.h"
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <cstring>
+
+#include "core/failure.h"
+#include "core/ladder_loader.h"
+#include "core/net_counters.h"
+#include "core/program_needs.h"
+#include "portcontend.skel.h"
+#include "portcontend/hooks.h"
+
+namespace tcpsight {
+
+// TCP states (include/net/tcp_states.h): the sockets that hold a local port.
+constexpr uint32_t kHeldStates = (1u << 1) /* ESTABLISHED */ | (1u << 2) /* SYN_SENT */ | (1u << 6) /* TIME_WAIT */;
+
+std::pair<uint8_t, std::array<uint8_t, 16>> parse_daddr(const std::string& s)
+{
+	std::array<uint8_t, 16> bytes{};
+	if (inet_pton(AF_INET, s.c_str(), bytes.data()) == 1)
+		return {AF_INET, bytes};
+	if (inet_pton(AF_INET6, s.c_str(), bytes.data()) == 1)
+		return {AF_INET6, bytes};
+	throw UsageError("'" + s + "' is not an IPv4 or IPv6 address", "give --daddr as 10.0.0.2 or fd00::2");
+}
+
+std::string dest_id(uint8_t family, const uint8_t addr[16], uint16_t port)
+{
+	return std::string((const char*)addr, family == AF_INET ? 4 : 16) + ":" + std::to_string(port);
+}
+
+PortCollector::PortCollector(KernelFeatures& features, NetnsDirectory& netns_dir, PortFilter filter, CollectMode mode)
+    : features_(features), netns_dir_(netns_dir), filter_(std::move(filter)), mode_(mode), ladder_(portcontend_hooks())
+{
+}
+
+PortCollector::~PortCollector() = default;
+
+void PortCollector::configure(portcontend_bpf& skel)
+{
+	// Before each load: connect()'s return ends the search only on the tracepoint rung.
+	const RungSpec* search = ladder_.chosen("port-search");
+	if (search && search->rung == Rung::Tracepoint)
+		ladder_.plan_hook("connect-return");
+	auto* ro = skel.rodata;
+	ro->filter_netns = filter_.netns.value_or(0);
+	ro->filter_family = filter_.daddr ? filter_.daddr->first : filter_.family;
+	ro->filter_dport = filter_.dport;
+	ro->filter_pid = filter_.pid;
+	if (filter_.daddr) {
+		ro->filter_daddr_on = 1;
+		std::memcpy((void*)ro->filter_daddr, filter_.daddr->second.data(), 16);
+	}
+	ro->emit_events = mode_ == CollectMode::Events;
+	ro->aggregate = mode_ == CollectMode::Counts;
+	int nargs = features_.func_arg_count("__inet_check_established");
+	ro->check_est_nargs = nargs > 0 ? (uint8_t)nargs : 4;
+}
+
+void PortCollector::start()
+{
+	{ // what each program needs from the kernel, from its instructions
+		SkeletonPtr<portcontend_bpf> opened(portcontend_bpf::open());
+		if (opened)
+			ladder_.set_program_helpers(helpers_by_program(opened->obj));
+	}
+	ladder_.plan(features_, filter_.forced, {"port-search", "port-census", "tw-recycled"});
+	skel_ = load_with_ladder<portcontend_bpf>(ladder_, [this](portcontend_bpf& s) { configure(s); }, links_);
+	if (ladder_.chosen("port-census") && mode_ == CollectMode::Counts) {
+		try {
+			snapshot_ = std::make_unique<SocketSnapshot>(kHeldStates);
+		} catch (const Failure& f) {
+			ladder_.demote_hook("port-census", f.what());
+		}
+	}
+}
+
+bpf_map* PortCollector::events_map() const { return skel_->maps.events; }
+bpf_map* PortCollector::lost_map() const { return skel_->maps.lost; }
+
+DestCounts PortCollector::counts() const
+{
+	DestCounts now;
+	int fd = bpf_map__fd(skel_->maps.dest_summary);
+	pc_dest_key key{}, next{};
+	pc_dest_key* prev = nullptr;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		pc_dest_val v;
+		if (bpf_map_lookup_elem(fd, &next, &v) == 0)
+			now.emplace_back(next, v);
+		key = next;
+		prev = &key;
+	}
+	return now;
+}
+
+HeldByDest PortCollector::census(uint32_t netns, KnobCache& knobs) const
+{
+	HeldByDest held;
+	auto path = netns_dir_.path_for(netns);
+	if (!snapshot_ || !path)
+		return held;
+	auto k = knobs.get(netns);
+	int64_t low = k && k->port_range_low ? *k->port_range_low : -1;
+	for (const auto& s : snapshot_->read(*path)) {
+		auto& h = held[dest_id(s.t.family, s.t.raddr, s.t.rport)];
+		if (s.t.state != 6) { // ESTABLISHED / SYN_SENT
+			h.est++;
+			continue;
+		}
+		h.tw++;
+		// In connect()'s first half: the range's low end's parity, inside the range.
+		if (low >= 0 && k->port_range_high && s.t.lport >= low && s.t.lport <= *k->port_range_high &&
+		    (s.t.lport & 1) == (low & 1))
+			h.tw_first++;
+	}
+	return held;
+}
+
+std::optional<uint64_t> PortCollector::tw_recycled(uint32_t netns) const
+{
+	auto c = read_in_netns(netns_dir_, netns, read_current_netns_counters);
+	if (!c)
+		return std::nullopt;
+	return (*c)["TcpExt.TWRecycled"];
+}
+
+} // namespace tcpsight
