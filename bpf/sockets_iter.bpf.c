@@ -40,6 +40,10 @@ int dump_tcp(struct bpf_iter__tcp *ctx)
 		r.accept_queue = q.accept_queue;
 		r.accept_queue_max = q.accept_queue_max;
 		r.syn_queue = q.syn_queue;
+		/* sock_i_ino(): names the process holding the listener (userspace, /proc/<pid>/fd) */
+		struct socket *so = BPF_CORE_READ(&tp->inet_conn.icsk_inet.sk, sk_socket);
+		if (so)
+			r.ino = BPF_CORE_READ(container_of(so, struct socket_alloc, socket), vfs_inode.i_ino);
 	} else if (state == TCP_TIME_WAIT) {
 		struct tcp_timewait_sock *tw = bpf_skc_to_tcp_timewait_sock(skc);
 		if (tw)

@@ -62,6 +62,7 @@ static __always_inline void aggregate_event(const struct ts_event *e)
 	    e->kind == TS_KIND_SYN_DROP)
 		v->q = e->d.q;
 	if (e->kind == TS_KIND_SLOW_ACCEPT) {
+		__sync_fetch_and_add(&v->sum_ns, e->d.acc.wait_ns);
 		v->q.accept_queue = e->d.acc.accept_queue;
 		v->q.accept_queue_max = e->d.acc.accept_queue_max;
 	}

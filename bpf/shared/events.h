@@ -159,6 +159,7 @@ struct ts_agg_key {
 struct ts_agg_val {
 	__u64 count;
 	__u64 last_ns;
+	__u64 sum_ns; /* slow-accept: the waits added up (a histogram's _sum); else 0 */
 	struct ts_queues q; /* last queue numbers seen for this key */
 	__u8 family;
 	__u8 _pad[7];
@@ -173,7 +174,7 @@ struct ts_sock_rec {
 	__u32 accept_queue;
 	__u32 accept_queue_max;
 	__u32 syn_queue;
-	__u32 _pad2;
+	__u32 ino; /* the listener's socket inode (get_next_ino(): 32 bits), 0 if none */
 };
 
 #endif /* TCPSIGHT_SHARED_EVENTS_H */

@@ -30,6 +30,7 @@ SummaryRow summary_row_of(const ts_agg_key& k, const ts_agg_val& v)
 	r.lport = k.lport;
 	r.family = v.family;
 	r.count = v.count;
+	r.sum_ns = v.sum_ns;
 	r.has_queues = k.kind == TS_KIND_SYNACK_RETRANS || k.kind == TS_KIND_LISTEN_OVERFLOW ||
 		       k.kind == TS_KIND_SYN_DROP;
 	r.q = v.q;
@@ -45,6 +46,7 @@ std::vector<SummaryRow> SummaryDiffer::diff(const std::vector<SummaryRow>& now)
 			continue;
 		rows.push_back(r);
 		rows.back().count = r.count - before;
+		rows.back().sum_ns = 0; // cumulative only (the exporter's histograms)
 		before = r.count;
 	}
 	return rows;
@@ -74,6 +76,7 @@ std::vector<SummaryRow> fold_ephemeral(std::vector<SummaryRow> rows, const PortR
 			out.push_back(r);
 		} else {
 			out[it->second].count += r.count;
+			out[it->second].sum_ns += r.sum_ns;
 		}
 	}
 	return out;

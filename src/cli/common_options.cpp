@@ -7,6 +7,7 @@
 #include "core/failure.h"
 #include "core/libbpf_log.h"
 #include "core/netns.h"
+#include "core/privileges.h"
 #include "core/signals.h"
 #include "output/output.h"
 
@@ -108,9 +109,15 @@ void warn_if_netns_absent(const char* tool, std::optional<uint32_t> netns, Netns
 void start_tool(const char* tool, const CommonOptions& o)
 {
 	(void)tool;
-	if (geteuid() != 0)
-		throw Failure("needs root privileges to load BPF programs",
-			      "run with sudo (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN are needed)");
+	auto missing = missing_capabilities();
+	if (!missing.empty()) {
+		std::string list;
+		for (const auto& c : missing)
+			list += (list.empty() ? "" : ", ") + c;
+		throw Failure("needs root privileges or these capabilities to load BPF programs: " + list + " missing",
+			      "run with sudo, or give the user CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN "
+			      "(systemd AmbientCapabilities=, setpriv --ambient-caps)");
+	}
 	struct stat st;
 	if (stat("/sys/kernel/btf/vmlinux", &st) != 0)
 		throw Failure("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing)",

@@ -71,12 +71,13 @@ uint64_t EventReader::discard()
 	return (uint64_t)handled_;
 }
 
-LostCounts EventReader::lost() const
+LostCounts read_lost_counts(int lost_fd)
 {
 	LostCounts c;
-	std::vector<uint64_t> v(ncpus_ > 0 ? ncpus_ : 1);
+	int ncpus = libbpf_num_possible_cpus();
+	std::vector<uint64_t> v(ncpus > 0 ? ncpus : 1);
 	for (uint32_t slot : {0u, 1u}) {
-		if (bpf_map_lookup_elem(lost_fd_, &slot, v.data()) != 0)
+		if (bpf_map_lookup_elem(lost_fd, &slot, v.data()) != 0)
 			continue;
 		uint64_t sum = 0;
 		for (uint64_t x : v)
@@ -85,5 +86,7 @@ LostCounts EventReader::lost() const
 	}
 	return c;
 }
+
+LostCounts EventReader::lost() const { return read_lost_counts(lost_fd_); }
 
 } // namespace tcpsight

@@ -21,6 +21,9 @@ struct LostCounts {
 	bool any() const { return events || summary_keys; }
 };
 
+// The `lost` per-CPU counters (slot 0: ring full, slot 1: summary map full), summed.
+LostCounts read_lost_counts(int lost_fd);
+
 // Copies a ring-buffer sample into a T; nullopt when the size does not fit.
 template <typename T>
 std::optional<T> sample_as(const void* data, size_t size)

@@ -44,6 +44,7 @@ struct SummaryRow {
 	uint8_t family = 0;
 	uint8_t source = 0;
 	uint64_t count = 0;
+	uint64_t sum_ns = 0; // slow-accept: the waits added up (cumulative rows only)
 	bool has_queues = false;
 	ts_queues q{};
 };

@@ -159,7 +159,7 @@ TEST_CASE("runtime failures: one line, a hint, exit 1", "[unit]")
 	std::vector<std::string> args = {"--reuid=65534", "--regid=65534", "--clear-groups", tcpdrops_binary()};
 	auto r = geteuid() == 0 ? run_command("/usr/bin/setpriv", args) : run_command(tcpdrops_binary(), {});
 	CHECK(r.exit_code == 1);
-	CHECK(r.err.find("tcpdrops: needs root privileges") != std::string::npos);
+	CHECK(r.err.find("tcpdrops: needs root privileges or these capabilities to load BPF programs: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN missing") != std::string::npos);
 	CHECK(r.err.find("  hint: run with sudo") != std::string::npos);
 	// A valid command line is checked before the privileges: this one gets as far.
 	args.push_back("--kinds");
