@@ -50,7 +50,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # Build toolchain and libraries.
 $SUDO apt-get install -y -qq --no-install-recommends \
-	build-essential cmake pkg-config clang llvm libelf-dev zlib1g-dev libcli11-dev
+	build-essential cmake pkg-config clang llvm libelf-dev zlib1g-dev libcli11-dev libcpp-httplib-dev
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports \
 	libbpf-dev bpftool catch2
 # Test scenarios: netns, nft drop rules, conntrack entries, counters (nstat); guest
@@ -58,6 +58,10 @@ $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports \
 $SUDO apt-get install -y -qq --no-install-recommends \
 	iproute2 nftables conntrack kmod procps util-linux python3 \
 	qemu-system-x86 busybox-static cpio xz-utils zstd file
+# The exporter's proof (labels host and deploy): a real Prometheus and promtool, the
+# systemd unit's verifier, the Kubernetes manifests' linters.
+$SUDO apt-get install -y -qq --no-install-recommends \
+	prometheus systemd yamllint python3-yaml python3-kubernetes
 # Packaging (scripts/package.sh) and its proof (label package): man pages from --help,
 # lintian, a clean Debian 12 root to install into.
 $SUDO apt-get install -y -qq --no-install-recommends help2man lintian debootstrap

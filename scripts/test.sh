@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies (scripts/setup.sh), builds, then runs
-# every CTest label: unit (no root), host (root; scenarios in throwaway netns on the
-# running kernel), vm (the host scenarios inside Debian 6.1 and 6.12 guests under qemu,
+# every CTest label: unit (no root), deploy (the systemd unit, Kubernetes manifests and
+# alert rules checked by systemd-analyze, yamllint and promtool), host (root; scenarios
+# in throwaway netns on the running kernel, and a real Prometheus scraping the
+# exporter), vm (the host scenarios inside Debian 6.1 and 6.12 guests under qemu,
 # asserting the fentry and kprobe rungs), package (the .deb installed with plain apt in a
 # clean debootstrap'd Debian 12 root and run there; lintian). Then the unit and host
 # suites again under ASan + UBSan (preset asan), and each libFuzzer target for 60 s from
@@ -19,7 +21,7 @@ suite() { # build-dir ctest-args...: runs ctest there, keeps its closing line fo
 	shift
 	(cd "$dir" && ctest --output-on-failure "$@") 2>&1 | tee -a "$log" || rc=1
 }
-suite build --timeout 300 -L "${TCPSIGHT_TEST_LABELS:-unit|host|vm|package}"
+suite build --timeout 300 -L "${TCPSIGHT_TEST_LABELS:-unit|deploy|host|vm|package}"
 if [ -z "${TCPSIGHT_TEST_LABELS:-}" ]; then
 	echo "== unit and host suites under ASan + UBSan (build-asan)"
 	if cmake --preset asan >/dev/null && cmake --build build-asan -j"$(nproc)" >/dev/null; then

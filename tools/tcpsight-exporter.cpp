@@ -46,6 +46,7 @@ void collect_loop(Exporter& exporter, double interval_s)
 
 int run(const Flags& f)
 {
+	auto t0 = std::chrono::steady_clock::now();
 	ExporterOptions o;
 	auto listen = parse_listen_address(f.listen);
 	kinds_mask_of(f.kinds); // unknown kinds are usage errors, before privileges
@@ -78,9 +79,10 @@ int run(const Flags& f)
 	h.stop_requested = [] { return signals::stop_requested(); };
 	try {
 		serve_metrics(exporter, h, [&] {
-			std::fprintf(stderr, "tcpsight-exporter: serving http://%s/metrics (%s %s)\n", f.listen.c_str(),
-				     rungs_summary(exporter.drops().ladder()).c_str(),
-				     rungs_summary(exporter.ports().ladder()).c_str());
+			auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+			std::fprintf(stderr, "tcpsight-exporter: ready in %lld ms (%s %s); serving http://%s/metrics\n",
+				     (long long)ms.count(), rungs_summary(exporter.drops().ladder()).c_str(),
+				     rungs_summary(exporter.ports().ladder()).c_str(), f.listen.c_str());
 		});
 	} catch (...) {
 		signals::request_stop();
@@ -124,8 +126,9 @@ int main(int argc, char** argv)
 	    ->check(CLI::Range(0.2, 3600.0));
 	app.add_option("--attach", f.common.attach, "force a rung for every hook: fentry|kprobe|tracepoint")
 	    ->check(CLI::IsMember({"fentry", "kprobe", "tracepoint"}));
-	app.add_flag("--probes", f.common.probes, "print which hook got which rung and what it cannot see, then exit");
-	app.add_flag("--check", f.common.check, "load and attach everything, report, exit");
+	auto* probes =
+	    app.add_flag("--probes", f.common.probes, "print which hook got which rung and what it cannot see, then exit");
+	app.add_flag("--check", f.common.check, "load and attach everything, report, exit")->excludes(probes);
 	app.add_flag("-v,--verbose", f.common.verbose, "libbpf's messages on stderr");
 	app.set_version_flag("--version", "tcpsight-exporter (tcpsight) " TCPSIGHT_VERSION, "print the version and exit");
 	if (auto rc = parse_or_exit(app, argc, argv))

@@ -26,52 +26,55 @@ std::vector<double> log2_bounds(double unit_seconds, int n)
 	return b;
 }
 
+constexpr size_t kMaxListeners = 65536; // owners remembered
 constexpr int kAcceptBuckets = 16; // 2 ms .. 65.5 s, then +Inf
 constexpr int kSearchBounds = PC_HIST_BUCKETS - 1; // the last kernel bucket is open-ended
 
 } // namespace
 
-// Every family the exporter can print, with its help text (docs/metrics.md mirrors it).
+// Every family the exporter can print, with its help text (docs/metrics.md and
+// tests/deploy/metric_names.txt list the same; a unit test holds them together).
+std::vector<MetricFamily> exporter_families()
+{
+	auto C = MetricType::Counter;
+	auto G = MetricType::Gauge;
+	auto H = MetricType::Histogram;
+	return {
+	    {"tcpsight_build_info", "tcpsight's version (value 1)", G},
+	    {"tcpsight_hook_info", "The rung each hook got on this kernel (value 1; rung=\"none\": not seen)", G},
+	    {"tcpsight_events_lost", "Counts the kernel could not record (summary map full), by tool", C},
+	    {"tcpsight_series_folded", "Series folded into port/daddr=\"other\" by --max-series in this collection", G},
+	    {"tcpsight_collect_duration_seconds", "How long the last collection took", G, "seconds"},
+	    {"tcpsight_tcp_retransmits", "TCP retransmissions by kind (port: local port, \"ephemeral\" for connections this host opened)", C},
+	    {"tcpsight_tcp_synack_retransmits", "SYN-ACKs retransmitted by a listener (the client's final ACK did not come)", C},
+	    {"tcpsight_tcp_listen_overflows", "Final ACKs dropped because the accept queue was full (TcpExtListenOverflows)", C},
+	    {"tcpsight_tcp_syn_drops", "SYNs refused by a listener, by cause", C},
+	    {"tcpsight_conntrack_drops", "Packets conntrack dropped, by cause (table_full: nf_conntrack_max reached)", C},
+	    {"tcpsight_skb_drops", "TCP packets the kernel freed as dropped (kfree_skb), by drop reason", C},
+	    {"tcpsight_tcp_accept_wait_seconds", "Time connections waited in the accept queue before accept()", H, "seconds",
+	     log2_bounds(1e-3, kAcceptBuckets)},
+	    {"tcpsight_tcp_accept_queue_length", "Connections waiting in a listener's accept queue now", G},
+	    {"tcpsight_tcp_accept_queue_limit", "A listener's accept queue limit (min(backlog, somaxconn))", G},
+	    {"tcpsight_conntrack_entries", "Conntrack entries in the netns now (net.netfilter.nf_conntrack_count)", G},
+	    {"tcpsight_conntrack_limit", "Conntrack table limit (net.netfilter.nf_conntrack_max)", G},
+	    {"tcpsight_connects", "connect() calls by destination and result", C},
+	    {"tcpsight_timewait_decisions", "TIME_WAIT sockets connect() met on its port search: reused or rejected, and why", C},
+	    {"tcpsight_port_search_seconds", "Time connect() spent searching for a free local port", H, "seconds",
+	     log2_bounds(1e-6, kSearchBounds)},
+	    {"tcpsight_port_search_probes", "Local ports connect() tried, added up", C},
+	    {"tcpsight_ephemeral_ports", "Ports in net.ipv4.ip_local_port_range", G},
+	    {"tcpsight_ports_held", "Local ports held toward a destination now, by socket state", G},
+	};
+}
+
 struct Exporter::Gathered {
-	std::vector<MetricFamily> fams;
+	std::vector<MetricFamily> fams = exporter_families();
 	MetricFamily& f(const std::string& name)
 	{
 		for (auto& m : fams)
 			if (m.name() == name)
 				return m;
 		throw Failure("internal: no metric family " + name, "");
-	}
-	Gathered()
-	{
-		auto C = MetricType::Counter;
-		auto G = MetricType::Gauge;
-		auto H = MetricType::Histogram;
-		fams = {
-		    {"tcpsight_build_info", "tcpsight's version (value 1)", G},
-		    {"tcpsight_hook_info", "The rung each hook got on this kernel (value 1; rung=\"none\": not seen)", G},
-		    {"tcpsight_events_lost", "Counts the kernel could not record (summary map full), by tool", C},
-		    {"tcpsight_series_folded", "Series folded into port/daddr=\"other\" by --max-series in this collection", G},
-		    {"tcpsight_collect_duration_seconds", "How long the last collection took", G, "seconds"},
-		    {"tcpsight_tcp_retransmits", "TCP retransmissions by kind (port: local port, \"ephemeral\" for connections this host opened)", C},
-		    {"tcpsight_tcp_synack_retransmits", "SYN-ACKs retransmitted by a listener (the client's final ACK did not come)", C},
-		    {"tcpsight_tcp_listen_overflows", "Final ACKs dropped because the accept queue was full (TcpExtListenOverflows)", C},
-		    {"tcpsight_tcp_syn_drops", "SYNs refused by a listener, by cause", C},
-		    {"tcpsight_conntrack_drops", "Packets conntrack dropped, by cause (table_full: nf_conntrack_max reached)", C},
-		    {"tcpsight_skb_drops", "TCP packets the kernel freed as dropped (kfree_skb), by drop reason", C},
-		    {"tcpsight_tcp_accept_wait_seconds", "Time connections waited in the accept queue before accept()", H, "seconds",
-		     log2_bounds(1e-3, kAcceptBuckets)},
-		    {"tcpsight_tcp_accept_queue_length", "Connections waiting in a listener's accept queue now", G},
-		    {"tcpsight_tcp_accept_queue_limit", "A listener's accept queue limit (min(backlog, somaxconn))", G},
-		    {"tcpsight_conntrack_entries", "Conntrack entries in the netns now (net.netfilter.nf_conntrack_count)", G},
-		    {"tcpsight_conntrack_limit", "Conntrack table limit (net.netfilter.nf_conntrack_max)", G},
-		    {"tcpsight_connects", "connect() calls by destination and result", C},
-		    {"tcpsight_timewait_decisions", "TIME_WAIT sockets connect() met on its port search: reused or rejected, and why", C},
-		    {"tcpsight_port_search_seconds", "Time connect() spent searching for a free local port", H, "seconds",
-		     log2_bounds(1e-6, kSearchBounds)},
-		    {"tcpsight_port_search_probes", "Local ports connect() tried, added up", C},
-		    {"tcpsight_ephemeral_ports", "Ports in net.ipv4.ip_local_port_range", G},
-		    {"tcpsight_ports_held", "Local ports held toward a destination now, by socket state", G},
-		};
 	}
 };
 
@@ -135,7 +138,8 @@ static bool port_listed(const std::vector<uint16_t>& ports, uint16_t p)
 
 void Exporter::listener_gauges(Gathered& g, const std::vector<uint32_t>& netns_list)
 {
-	listener_process_.clear();
+	if (listener_process_.size() > kMaxListeners)
+		listener_process_.clear(); // bounded whatever churns
 	if (!listeners_)
 		return;
 	for (uint32_t ns : netns_list) {
@@ -145,10 +149,11 @@ void Exporter::listener_gauges(Gathered& g, const std::vector<uint32_t>& netns_l
 		for (const auto& s : listeners_->read(*path)) {
 			if (!port_listed(o_.ports, s.t.lport))
 				continue;
-			std::string process;
+			// Sticky: a counter keeps its series after the listener closes or its
+			// owner cannot be read for a moment; a new owner renames it.
+			std::string& process = listener_process_[{ns, s.t.lport}];
 			if (auto owner = owners_.owner_of_socket(s.ino))
 				process = owner->comm;
-			listener_process_[{ns, s.t.lport}] = process;
 			Labels l = {{"netns", std::to_string(ns)}, {"port", std::to_string(s.t.lport)}, {"process", process}};
 			l = cap_.admit("tcpsight_tcp_accept_queue_length", l, "port");
 			g.f("tcpsight_tcp_accept_queue_length").add(l, s.accept_queue);
@@ -296,8 +301,9 @@ void Exporter::self_families(Gathered& g, double collect_seconds)
 	};
 	lost("tcpdrops", drops_->lost_map());
 	lost("portcontend", ports_->lost_map());
-	for (const auto& [family, n] : cap_.folded())
-		g.f("tcpsight_series_folded").add({{"metric", family}}, (double)n);
+	for (const auto& [family, n] : cap_.folded()) // named as the series are
+		g.f("tcpsight_series_folded")
+		    .add({{"metric", family + (g.f(family).type() == MetricType::Counter ? "_total" : "")}}, (double)n);
 	g.f("tcpsight_collect_duration_seconds").add({}, collect_seconds);
 }
 

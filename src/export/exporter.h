@@ -35,6 +35,9 @@ struct ExporterOptions {
 	std::optional<Rung> forced;
 };
 
+// Every family the exporter serves, empty (names, help, types, buckets).
+std::vector<MetricFamily> exporter_families();
+
 // The page as last collected, in both formats.
 struct MetricsPage {
 	std::string text, openmetrics;
@@ -78,7 +81,7 @@ private:
 	// SYN drops the counters showed, by (netns, port, cause): the monitor reports
 	// deltas, the exporter keeps the running total.
 	std::map<std::tuple<uint32_t, uint16_t, uint8_t>, uint64_t> syn_drop_totals_;
-	// Listener owners found in the last collection: (netns, port) -> process name.
+	// Listener owners, (netns, port) -> process name, as last found (kept after close).
 	std::map<std::pair<uint32_t, uint16_t>, std::string> listener_process_;
 	double last_collect_s_ = 0;
 

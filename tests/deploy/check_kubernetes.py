@@ -191,6 +191,10 @@ def main(ds_path, pm_path, unit_path):
     ann = tmpl["metadata"].get("annotations", {})
     check(ann.get("prometheus.io/scrape") == "true", "annotation prometheus.io/scrape: \"true\"")
     check(ann.get("prometheus.io/port") == str(mp.get("containerPort")), "annotation prometheus.io/port = the port")
+    apparmor = "container.apparmor.security.beta.kubernetes.io/"
+    check(ann.get(apparmor + c.get("name", "")) == "unconfined",
+          f"annotation {apparmor}{c.get('name')}: unconfined (the default profile refuses reading other "
+          "processes' /proc/PID/ns/net)")
 
     if not check(len(pm_docs) == 1, "podmonitor.yaml: one object"):
         return

@@ -11,35 +11,13 @@
 
 #include "core/netns.h"
 #include "support/scenario.h"
+#include "support/tcp_scenarios.h"
 
 using namespace tcpsight::test;
 
 namespace {
 
 bool sees_search() { return expected_source() != "tracepoint"; }
-
-// E4: two connections to :17060 closed by the client first leave TIME_WAIT sockets on
-// the only two ports of the range; then a third connect().
-struct TimeWaitPileUp {
-	const TestNetns& ns;
-	int lfd;
-	TimeWaitPileUp(const TestNetns& n, int reuse, int timestamps) : ns(n)
-	{
-		ns.exec("sysctl -qw net.ipv4.ip_local_port_range='40000 40001' net.ipv4.tcp_tw_reuse=" + std::to_string(reuse) +
-			" net.ipv4.tcp_timestamps=" + std::to_string(timestamps));
-		lfd = ns.listen_tcp("127.0.0.1", 17060, 16);
-		for (int i = 0; i < 2; i++) {
-			int c = ns.connect_blocking("127.0.0.1", 17060, 2000);
-			REQUIRE(c >= 0);
-			int a = accept(lfd, nullptr, nullptr);
-			close(c); // the client closes first: its side goes to TIME_WAIT
-			sleep_ms(50);
-			close(a);
-		}
-	}
-	~TimeWaitPileUp() { close(lfd); }
-	int third_connect() const { return ns.connect_blocking("127.0.0.1", 17060, 2000); }
-};
 
 std::vector<JsonObject> of(const std::vector<JsonObject>& evs, const std::string& kind)
 {

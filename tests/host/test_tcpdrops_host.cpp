@@ -14,6 +14,7 @@
 
 #include "core/btf_enums.h"
 #include "support/scenario.h"
+#include "support/tcp_scenarios.h"
 
 using namespace tcpsight::test;
 
@@ -59,30 +60,6 @@ std::string listen_overflow_reason()
 	return names.drop_reason_value("TCP_LISTEN_OVERFLOW") ? "TCP_LISTEN_OVERFLOW" : "NOT_SPECIFIED";
 }
 
-const char* kDropPureAcksTo = "nft add table ip t; nft add chain ip t out '{type filter hook output priority 0;}'; "
-			      "nft add rule ip t out tcp dport %d 'tcp flags & (fin|syn|rst|psh|ack) == ack' drop";
-
-std::string fmt(const char* f, int port)
-{
-	char b[512];
-	snprintf(b, sizeof(b), f, port);
-	return b;
-}
-
-void close_all(std::vector<int>& fds)
-{
-	for (int fd : fds)
-		close(fd);
-	fds.clear();
-}
-
-// Closes with a RST (SO_LINGER 0) so no retransmit or FIN follows.
-void abort_close(int fd)
-{
-	linger l{1, 0};
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-	close(fd);
-}
 
 void require_ports(const std::vector<JsonObject>& evs, const char* field, long long port)
 {
@@ -91,49 +68,6 @@ void require_ports(const std::vector<JsonObject>& evs, const char* field, long l
 		REQUIRE(num(e, field) == port);
 	}
 }
-
-// A `ct state` rule on output and input makes the netns track its connections.
-void enable_conntrack(const TestNetns& ns)
-{
-	ns.exec("nft add table ip t; "
-		"nft add chain ip t out '{type filter hook output priority 0;}'; nft add rule ip t out ct state new counter; "
-		"nft add chain ip t in '{type filter hook input priority 0;}'; nft add rule ip t in ct state new counter");
-}
-
-// kernel-hooks.md E2: a listener with backlog 1 and one queued child; pure ACKs to it
-// dropped so two handshakes wait in the SYN queue; each client's first data segment
-// completes its handshake: one child fits, the other overflows (and is retried).
-struct FinalAckOverflow {
-	const TestNetns& ns;
-	uint16_t port;
-	int lfd = -1, first = -1;
-	std::vector<int> clients;
-
-	FinalAckOverflow(const TestNetns& n, uint16_t p) : ns(n), port(p)
-	{
-		lfd = ns.listen_tcp("127.0.0.1", port, 1);
-		first = ns.connect_blocking("127.0.0.1", port, 2000);
-		REQUIRE(first >= 0);
-		sleep_ms(100);
-	}
-	void provoke(int wait_ms)
-	{
-		ns.exec(fmt(kDropPureAcksTo, port));
-		clients = {ns.connect_nonblocking("127.0.0.1", port), ns.connect_nonblocking("127.0.0.1", port)};
-		sleep_ms(300);
-		for (int fd : clients)
-			send(fd, "y", 1, MSG_NOSIGNAL);
-		sleep_ms(wait_ms);
-		for (int fd : clients)
-			abort_close(fd);
-		clients.clear();
-	}
-	~FinalAckOverflow()
-	{
-		close(first);
-		close(lfd);
-	}
-};
 
 } // namespace
 
@@ -315,21 +249,6 @@ TEST_CASE("conntrack insert failure: the SYN clashes with an existing reply tupl
 	}
 	close(lfd);
 }
-
-namespace {
-// Lowers the global nf_conntrack_max and restores it on every path out.
-struct ConntrackMaxGuard {
-	std::string old;
-	explicit ConntrackMaxGuard(int value)
-	{
-		old = sh_out("cat /proc/sys/net/netfilter/nf_conntrack_max");
-		while (!old.empty() && (old.back() == '\n' || old.back() == ' '))
-			old.pop_back();
-		sh("sysctl -qw net.netfilter.nf_conntrack_max=" + std::to_string(value));
-	}
-	~ConntrackMaxGuard() { system(("sysctl -qw net.netfilter.nf_conntrack_max=" + old).c_str()); }
-};
-} // namespace
 
 TEST_CASE("conntrack table full: new flows refused", "[host][conntrack]")
 {

@@ -339,6 +339,7 @@ long proc_status_kb(pid_t pid, const std::string& field)
 	return kb;
 }
 std::string portcontend_binary() { return TCPSIGHT_TOOLS_DIR "/portcontend"; }
+std::string exporter_binary() { return TCPSIGHT_TOOLS_DIR "/tcpsight-exporter"; }
 
 std::string expected_source()
 {

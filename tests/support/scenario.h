@@ -94,6 +94,7 @@ long long drop_storm(const TestNetns& ns, int port, double seconds);
 // A field of /proc/PID/status in kB (VmHWM, VmRSS); -1 if unreadable.
 long proc_status_kb(pid_t pid, const std::string& field);
 std::string portcontend_binary();
+std::string exporter_binary();
 
 // The rung expected to produce events: "tracepoint" on the 6.18 host; the guest runs
 // set TCPSIGHT_EXPECT_SOURCE to fentry or kprobe (tests/vm/CMakeLists.txt).

@@ -125,7 +125,41 @@ std::vector<Bad> portcontend_bad()
 	return v;
 }
 
+std::vector<Bad> exporter_bad()
+{
+	return {
+	    {{"--bogus"}, "--bogus", kHelp},
+	    {{"--web.listen-address", ""}, "--web.listen-address: needs a value", kHelp},
+	    {{"--web.listen-address", "localhost"}, "--web.listen-address 'localhost' is not host:port", "e.g. 127.0.0.1:19347"},
+	    {{"--web.listen-address", "127.0.0.1:"}, "is not host:port", "e.g."},
+	    {{"--web.listen-address", "127.0.0.1:0"}, "is not host:port", "e.g."},
+	    {{"--web.listen-address", "127.0.0.1:65536"}, "is not host:port", "e.g."},
+	    {{"--web.listen-address", "127.0.0.1:http"}, "is not host:port", "e.g."},
+	    {{"--web.listen-address", "::1:19347"}, "is not host:port", "e.g."},
+	    {{"--kinds", "nope"}, "unknown kind 'nope'", "kinds are: retrans,"},
+	    {{"--kinds", ""}, "--kinds: needs a value", kHelp},
+	    {{"--port", "0"}, "--port", kHelp},
+	    {{"--port", "80,x"}, "--port", kHelp},
+	    {{"--max-series", "-1"}, "--max-series", kHelp},
+	    {{"--max-series", "x"}, "--max-series", kHelp},
+	    {{"--collect.interval", "0"}, "--collect.interval", kHelp},
+	    {{"--collect.interval", "x"}, "--collect.interval", kHelp},
+	    {{"--netns", "/etc/hostname"}, "is not a network namespace", "give a path"},
+	    {{"--netns", ""}, "--netns: needs a value", kHelp},
+	    {{"--attach", "uprobe"}, "--attach", kHelp},
+	    {{"--probes", "--check"}, "--probes excludes --check", kHelp},
+	    {{"--interval", "1"}, "--interval", kHelp},
+	    {{"extra"}, "extra", kHelp},
+	};
+}
+
 } // namespace
+
+TEST_CASE("tcpsight-exporter: every usage error is one line, a hint, exit 2", "[unit]")
+{
+	for (const auto& b : exporter_bad())
+		expect_error(exporter_binary(), "tcpsight-exporter", b, 2);
+}
 
 TEST_CASE("tcpdrops: every usage error is one line, a hint, exit 2", "[unit]")
 {

@@ -1,0 +1,319 @@
+// tcpsight-exporter against the real thing: the seed's causes provoked in throwaway
+// netns while Debian's Prometheus scrapes the exporter every second; the series
+// Prometheus stored must equal the kernel's own counters (nstat, conntrack -S) and carry
+// the right labels (netns, port, cause, the listener's process). Also: the page passes
+// `promtool check metrics`, bad requests never hurt it, and it runs without root.
+#include <httplib.h>
+
+#include <catch2/catch_test_macros.hpp>
+#include <cerrno>
+#include <csignal>
+#include <fstream>
+#include <netinet/in.h>
+#include <regex>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support/scenario.h"
+#include "support/tcp_scenarios.h"
+
+using namespace tcpsight::test;
+
+namespace {
+
+int free_port()
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	sockaddr_in a{};
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bind(fd, (sockaddr*)&a, sizeof(a));
+	socklen_t n = sizeof(a);
+	getsockname(fd, (sockaddr*)&a, &n);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+std::string temp_dir()
+{
+	char tmpl[] = "/tmp/tcpsight-prom-XXXXXX";
+	REQUIRE(mkdtemp(tmpl) != nullptr);
+	return tmpl;
+}
+
+// A Prometheus of our own: config and TSDB in a throwaway directory, 1 s scrapes.
+class Prometheus {
+public:
+	Prometheus(int target_port) : dir_(temp_dir()), port_(free_port())
+	{
+		std::ofstream(dir_ + "/prometheus.yml") << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+							   "scrape_configs:\n  - job_name: tcpsight\n    static_configs:\n"
+							   "      - targets: ['127.0.0.1:"
+							<< target_port << "']\n";
+		pid_ = fork();
+		if (pid_ == 0) {
+			std::string log = dir_ + "/prometheus.log";
+			freopen(log.c_str(), "w", stdout);
+			freopen(log.c_str(), "a", stderr);
+			std::string cfg = "--config.file=" + dir_ + "/prometheus.yml";
+			std::string db = "--storage.tsdb.path=" + dir_ + "/data";
+			std::string web = "--web.listen-address=127.0.0.1:" + std::to_string(port_);
+			execl("/usr/bin/prometheus", "prometheus", cfg.c_str(), db.c_str(), web.c_str(), (char*)nullptr);
+			_exit(127);
+		}
+	}
+	~Prometheus()
+	{
+		kill(pid_, SIGTERM);
+		waitpid(pid_, nullptr, 0);
+		sh("rm -rf " + dir_);
+	}
+	// The instant vector's values for `promql`; empty when it has no series.
+	std::vector<double> query(const std::string& promql)
+	{
+		httplib::Client c("127.0.0.1", port_);
+		c.set_read_timeout(5, 0);
+		auto res = c.Get("/api/v1/query", httplib::Params{{"query", promql}}, httplib::Headers{});
+		std::vector<double> out;
+		if (!res || res->status != 200)
+			return out;
+		static const std::regex value(R"re("value":\[[0-9.e+]+,"([^"]+)"\])re");
+		for (std::sregex_iterator it(res->body.begin(), res->body.end(), value), end; it != end; ++it)
+			out.push_back(std::stod((*it)[1]));
+		return out;
+	}
+	// Waits (bounded) until `promql` has exactly one series equal to `want`; returns what
+	// it last saw, so a failure prints the stored value next to the kernel's.
+	double wait_for(const std::string& promql, double want)
+	{
+		std::vector<double> v;
+		for (int waited = 0; waited < bound_ms(30000); waited += 250) {
+			v = query(promql);
+			if (v.size() == 1 && v[0] == want)
+				return v[0];
+			sleep_ms(250);
+		}
+		std::string seen;
+		for (double x : v)
+			seen += " " + std::to_string(x);
+		WARN("query " << promql << " returned " << v.size() << " series:" << seen);
+		return v.size() == 1 ? v[0] : -1;
+	}
+	std::string log() const { return sh_out("tail -n 20 " + dir_ + "/prometheus.log"); }
+
+private:
+	std::string dir_;
+	int port_;
+	pid_t pid_ = -1;
+};
+
+std::string scrape(int port, const std::string& path = "/metrics", const httplib::Headers& h = {})
+{
+	httplib::Client c("127.0.0.1", port);
+	auto res = c.Get(path.c_str(), h);
+	return res && res->status == 200 ? res->body : std::string();
+}
+
+std::string sel(const TestNetns& ns, const std::string& rest)
+{
+	return "{netns=\"" + std::to_string(ns.inode()) + "\"" + (rest.empty() ? "" : "," + rest) + "}";
+}
+
+} // namespace
+
+TEST_CASE("exporter: Prometheus stores the kernel's counts with owners and causes", "[host][exporter]")
+{
+	require_root();
+	TestNetns lo("exp-lo"), synq("exp-synq"), ct("exp-ct"), tw("exp-tw");
+	synq.exec("sysctl -qw net.ipv4.tcp_syncookies=0");
+	enable_conntrack(ct);
+	int port = free_port();
+	ToolRun exporter(exporter_binary(), {"--web.listen-address=127.0.0.1:" + std::to_string(port),
+					     "--collect.interval", "0.5"});
+	Prometheus prom(port);
+	// Its discovery hands targets over every 5 s: gauges of a listener that lives for
+	// 3 s are stored only once scrapes have begun.
+	REQUIRE(prom.wait_for("up{job=\"tcpsight\"}", 1) == 1);
+
+	// 1. Final-ACK overflow (accept queue full): TcpExt.ListenOverflows.
+	auto lo_before = lo.counters();
+	{
+		FinalAckOverflow overflow(lo, 17110);
+		overflow.provoke(1200);
+		sleep_ms(1200); // a collection while the listener lives: its owner is named
+	}
+	uint64_t overflows = counter_delta(lo_before, lo.counters(), "TcpExt.ListenOverflows");
+	// 2. SYN queue full, syncookies off: TcpExt.TCPReqQFullDrop.
+	auto synq_before = synq.counters();
+	int synq_lfd = synq.listen_tcp("127.0.0.1", 17111, 1);
+	synq.exec(fmt(kDropPureAcksTo, 17111));
+	std::vector<int> clients;
+	for (int i = 0; i < 3; i++)
+		clients.push_back(synq.connect_nonblocking("127.0.0.1", 17111));
+	sleep_ms(2300);
+	close_all(clients);
+	uint64_t syn_drops = counter_delta(synq_before, synq.counters(), "TcpExt.TCPReqQFullDrop");
+	// 3. Conntrack table full: conntrack -S drop.
+	int ct_lfd = ct.listen_tcp("127.0.0.1", 17112, 64);
+	std::vector<int> held;
+	uint64_t ct_drops;
+	{
+		ConntrackMaxGuard guard(4);
+		for (int i = 0; i < 4; i++)
+			held.push_back(ct.connect_blocking("127.0.0.1", 17112, 2000));
+		auto before = ct.counters();
+		clients = {ct.connect_nonblocking("127.0.0.1", 17112)};
+		sleep_ms(1500);
+		close_all(clients);
+		ct_drops = counter_delta(before, ct.counters(), "Conntrack.drop");
+		sleep_ms(1000); // the gauges see the full table once
+	}
+	close_all(held);
+	// 4. Ephemeral ports exhausted by TIME_WAIT (tcp_tw_reuse=0): EADDRNOTAVAIL.
+	int failed;
+	{
+		TimeWaitPileUp pile(tw, 0, 1);
+		failed = pile.third_connect();
+		sleep_ms(1200);
+	}
+
+	REQUIRE(overflows >= 1);
+	REQUIRE(syn_drops >= 1);
+	REQUIRE(ct_drops >= 1);
+	REQUIRE(failed == -EADDRNOTAVAIL);
+	INFO("prometheus log: " << prom.log());
+	CHECK(prom.wait_for("tcpsight_tcp_listen_overflows_total" + sel(lo, "port=\"17110\",process=\"host_tests\""),
+			    (double)overflows) == (double)overflows);
+	CHECK(prom.wait_for("max_over_time(tcpsight_tcp_accept_queue_limit" +
+				sel(lo, "port=\"17110\",process=\"host_tests\"") + "[5m])",
+			    1) == 1);
+	CHECK(prom.wait_for("sum(tcpsight_tcp_syn_drops_total" + sel(synq, "port=\"17111\",cause=\"syn_queue_full\"") + ")",
+			    (double)syn_drops) == (double)syn_drops);
+	CHECK(prom.wait_for("tcpsight_conntrack_drops_total" + sel(ct, "cause=\"table_full\""), (double)ct_drops) ==
+	      (double)ct_drops);
+	CHECK(prom.wait_for("max_over_time(tcpsight_conntrack_entries" + sel(ct, "") + "[5m])", 4) == 4);
+	CHECK(prom.wait_for("min_over_time(tcpsight_conntrack_limit" + sel(ct, "") + "[5m])", 4) == 4);
+	std::string dest = "daddr=\"127.0.0.1\",dport=\"17060\"";
+	CHECK(prom.wait_for("tcpsight_connects_total" + sel(tw, dest + ",result=\"EADDRNOTAVAIL\""), 1) == 1);
+	CHECK(prom.wait_for("tcpsight_connects_total" + sel(tw, dest + ",result=\"ok\""), 2) == 2);
+	CHECK(prom.wait_for("tcpsight_ephemeral_ports" + sel(tw, ""), 2) == 2);
+	CHECK(prom.wait_for("max_over_time(tcpsight_ports_held" + sel(tw, dest + ",state=\"time_wait\"") + "[5m])", 2) == 2);
+	if (expected_source() != "tracepoint") // the rungs that see each TIME_WAIT decision
+		CHECK(prom.wait_for("tcpsight_timewait_decisions_total" +
+					sel(tw, dest + ",decision=\"rejected\",reason=\"reuse_off\""),
+				    2) == 2);
+	CHECK(prom.wait_for("tcpsight_events_lost_total{tool=\"tcpdrops\"}", 0) == 0);
+	CHECK(prom.wait_for("tcpsight_hook_info{tool=\"portcontend\",hook=\"port-search\",rung=\"" + expected_source() +
+				"\"}",
+			    1) == 1);
+
+	// The page itself passes Prometheus' own linter.
+	std::string page = scrape(port);
+	REQUIRE(!page.empty());
+	std::ofstream("/tmp/tcpsight-exporter-page.txt") << page;
+	auto lint = run_command("/bin/sh", {"-c", "promtool check metrics < /tmp/tcpsight-exporter-page.txt"});
+	INFO(lint.out << lint.err);
+	CHECK(lint.exit_code == 0);
+	close(synq_lfd);
+	close(ct_lfd);
+	exporter.stop();
+	CHECK(exporter.exit_code() == 0);
+}
+
+TEST_CASE("exporter: bad requests get 404/405, OpenMetrics on request, slow clients stall nothing", "[host][exporter]")
+{
+	require_root();
+	int port = free_port();
+	ToolRun exporter(exporter_binary(), {"--web.listen-address=127.0.0.1:" + std::to_string(port),
+					     "--collect.interval", "0.5", "--kinds", "listen-overflow"});
+	httplib::Client c("127.0.0.1", port);
+	CHECK(c.Get("/healthz")->status == 200);
+	CHECK(c.Get("/nope")->status == 404);
+	CHECK(c.Post("/metrics", "x", "text/plain")->status == 405);
+	CHECK(c.Delete("/healthz")->status == 405);
+	auto om = c.Get("/metrics", httplib::Headers{{"Accept", "application/openmetrics-text; version=1.0.0"}});
+	REQUIRE(om);
+	CHECK(om->get_header_value("Content-Type").rfind("application/openmetrics-text", 0) == 0);
+	CHECK(om->body.size() >= 6);
+	CHECK(om->body.substr(om->body.size() - 6) == "# EOF\n");
+	auto text = c.Get("/metrics");
+	CHECK(text->get_header_value("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+
+	// Slowloris: 200 connections each holding a half-sent request.
+	std::vector<int> slow;
+	for (int i = 0; i < 200; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		sockaddr_in a{};
+		a.sin_family = AF_INET;
+		a.sin_port = htons(port);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		connect(fd, (sockaddr*)&a, sizeof(a));
+		slow.push_back(fd);
+	}
+	sleep_ms(200);
+	for (int fd : slow)
+		send(fd, "GET /metrics HTTP/1.1\r\nX-Slow: ", 31, MSG_NOSIGNAL);
+	// A huge header from another client.
+	std::string huge = "GET /metrics HTTP/1.1\r\nX-Huge: " + std::string(1 << 20, 'a') + "\r\n\r\n";
+	int hfd = socket(AF_INET, SOCK_STREAM, 0);
+	{
+		sockaddr_in a{};
+		a.sin_family = AF_INET;
+		a.sin_port = htons(port);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		connect(hfd, (sockaddr*)&a, sizeof(a));
+		send(hfd, huge.data(), huge.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	// Collection goes on meanwhile: once the slow ones time out, the page is fresh.
+	sleep_ms(bound_ms(7000));
+	close_all(slow);
+	close(hfd);
+	auto after = httplib::Client("127.0.0.1", port).Get("/healthz");
+	REQUIRE(after);
+	CHECK(after->status == 200);
+	CHECK(proc_status_kb(exporter.pid(), "VmHWM") < 64 * 1024);
+	exporter.stop();
+	CHECK(exporter.exit_code() == 0);
+}
+
+TEST_CASE("exporter and tools run as a non-root user holding only the four capabilities", "[host][exporter]")
+{
+	require_root();
+	const std::string caps = "+bpf,+perfmon,+net_admin,+sys_admin";
+	std::vector<std::string> setpriv = {"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=" + caps,
+					    "--ambient-caps=" + caps, "--bounding-set=-all," + caps};
+	for (const auto& bin : {tcpdrops_binary(), portcontend_binary(), exporter_binary()}) {
+		auto args = setpriv;
+		args.push_back(bin);
+		args.push_back("--check");
+		auto r = run_command("/usr/bin/setpriv", args);
+		INFO(bin << ": " << r.err);
+		CHECK(r.exit_code == 0);
+		CHECK(r.out.find("check passed") != std::string::npos);
+	}
+	// And it counts: a listen overflow in a named netns, scraped as uid 65534.
+	TestNetns ns("exp-nonroot");
+	int port = free_port();
+	auto args = setpriv;
+	args.insert(args.end(), {exporter_binary(), "--web.listen-address=127.0.0.1:" + std::to_string(port),
+				 "--collect.interval", "0.5", "--kinds", "listen-overflow"});
+	ToolRun exporter("/usr/bin/setpriv", args);
+	auto before = ns.counters();
+	{
+		FinalAckOverflow overflow(ns, 17113);
+		overflow.provoke(1200);
+	}
+	uint64_t overflows = counter_delta(before, ns.counters(), "TcpExt.ListenOverflows");
+	REQUIRE(overflows >= 1);
+	sleep_ms(1200);
+	std::string page = scrape(port);
+	std::regex series("tcpsight_tcp_listen_overflows_total\\{netns=\"" + std::to_string(ns.inode()) +
+			  "\",port=\"17113\",process=\"[^\"]*\"\\} ([0-9]+)");
+	std::smatch m;
+	INFO(page);
+	REQUIRE(std::regex_search(page, m, series));
+	CHECK(std::stoull(m[1]) == overflows);
+	exporter.stop();
+	CHECK(exporter.exit_code() == 0);
+}

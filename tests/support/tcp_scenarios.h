@@ -1,0 +1,51 @@
+// Scenarios several host tests provoke (kernel-hooks.md §5 recipes): a final-ACK
+// overflow, conntrack on and its table limit, a TIME_WAIT pile-up on a two-port range.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "support/scenario.h"
+
+namespace tcpsight::test {
+
+// An nft rule dropping pure ACKs to a port (requests then stay in the SYN queue).
+extern const char* const kDropPureAcksTo;
+std::string fmt(const char* f, int port);
+void close_all(std::vector<int>& fds);
+// Closes with a RST (SO_LINGER 0) so no retransmit or FIN follows.
+void abort_close(int fd);
+// A `ct state` rule on output and input makes the netns track its connections.
+void enable_conntrack(const TestNetns& ns);
+
+// kernel-hooks.md E2: a listener with backlog 1 and one queued child; pure ACKs to it
+// dropped so two handshakes wait in the SYN queue; each client's first data segment
+// completes its handshake: one child fits, the other overflows (and is retried).
+struct FinalAckOverflow {
+	const TestNetns& ns;
+	uint16_t port;
+	int lfd = -1, first = -1;
+	std::vector<int> clients;
+
+	FinalAckOverflow(const TestNetns& n, uint16_t p);
+	void provoke(int wait_ms);
+	~FinalAckOverflow();
+};
+
+// nf_conntrack_max is global: set for the scope, restored after.
+struct ConntrackMaxGuard {
+	std::string old;
+	explicit ConntrackMaxGuard(int value);
+	~ConntrackMaxGuard();
+};
+
+// E4: two connections to :17060 closed by the client first leave TIME_WAIT sockets on
+// the only two ports of the range; then a third connect().
+struct TimeWaitPileUp {
+	const TestNetns& ns;
+	int lfd;
+	TimeWaitPileUp(const TestNetns& n, int reuse, int timestamps);
+	~TimeWaitPileUp();
+	int third_connect() const;
+};
+
+} // namespace tcpsight::test
