@@ -118,6 +118,15 @@ Record decode_summary_row(const SummaryRow& row, int64_t realtime_ns, const Deco
 	}
 	if (row.has_queues)
 		put_queues(r, row.q, row.kind);
+	if (row.has_queues && row.lport && ctx.listener_owner)
+		if (const ListenerOwner* o = ctx.listener_owner(row.netns, row.lport)) {
+			struct {
+				Record& r;
+				void str(const char* k, std::string_view v) { r.set(k, std::string(v)); }
+				void u64(const char* k, uint64_t v) { r.set(k, v); }
+			} fields{r};
+			put_listener_owner(fields, *o, true);
+		}
 	HintInput hint{row.kind, row.sub, row.kind == TS_KIND_DROP ? reason : "", row.lport, row.has_queues, row.q};
 	if (row.kind == TS_KIND_SLOW_ACCEPT)
 		hint.wait_us = row.sub ? (1ull << row.sub) * 1000 : 0;

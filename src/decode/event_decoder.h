@@ -14,6 +14,8 @@
 
 namespace tcpsight {
 
+struct ListenerOwner;
+
 struct DecodeContext {
 	const EnumNames* names = nullptr;
 	WallClock clock{0};
@@ -21,6 +23,8 @@ struct DecodeContext {
 	std::function<std::string(uint64_t)> symbolize;
 	// Knobs of a netns (for ct_count, ct_max and hints); may be empty.
 	std::function<std::optional<NetnsKnobs>(uint32_t)> knobs;
+	// Who owns the listener on (netns, port) (owners/listener_owners.h); may be empty.
+	std::function<const ListenerOwner*(uint32_t netns, uint16_t port)> listener_owner;
 };
 
 // Copies a ring-buffer sample; nullopt when its size is not a ts_event's.

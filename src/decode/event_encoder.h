@@ -14,6 +14,7 @@
 #include "decode/event_decoder.h"
 #include "decode/names.h"
 #include "hints/hints.h"
+#include "owners/listener_owners.h"
 
 namespace tcpsight {
 
@@ -27,6 +28,22 @@ private:
 	int64_t sec_ = INT64_MIN;
 	char buf_[40] = {};
 };
+
+// The listener's owner, for the kinds that name a listener: `process`, `pid` (unless the
+// event has its own pid), and `unit`, `container_id`, `pod_uid` when known.
+template <typename Sink>
+void put_listener_owner(Sink& s, const ListenerOwner& o, bool with_pid)
+{
+	s.str("process", o.process);
+	if (with_pid)
+		s.u64("pid", (uint64_t)o.pid);
+	if (!o.unit.empty())
+		s.str("unit", o.unit);
+	if (!o.container_id.empty())
+		s.str("container_id", o.container_id);
+	if (!o.pod_uid.empty())
+		s.str("pod_uid", o.pod_uid);
+}
 
 // Address text into a caller's buffer (no allocation): "127.0.0.1", "::1", "-".
 std::string_view format_addr_to(char (&buf)[48], uint8_t family, const uint8_t addr[16]);
@@ -148,6 +165,9 @@ void EventEncoder::encode(const ts_event& e, Sink& s)
 	default:
 		break;
 	}
+	if (has_queues && ctx_.listener_owner)
+		if (const ListenerOwner* o = ctx_.listener_owner(e.netns, e.t.lport))
+			put_listener_owner(s, *o, e.kind != TS_KIND_SLOW_ACCEPT);
 	if (e.location) {
 		std::string_view loc = location(e.location);
 		if (!loc.empty())

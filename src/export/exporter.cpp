@@ -26,7 +26,6 @@ std::vector<double> log2_bounds(double unit_seconds, int n)
 	return b;
 }
 
-constexpr size_t kMaxListeners = 65536; // owners remembered
 constexpr int kAcceptBuckets = 16; // 2 ms .. 65.5 s, then +Inf
 constexpr int kSearchBounds = PC_HIST_BUCKETS - 1; // the last kernel bucket is open-ended
 
@@ -41,10 +40,12 @@ std::vector<MetricFamily> exporter_families()
 	auto H = MetricType::Histogram;
 	return {
 	    {"tcpsight_build_info", "tcpsight's version (value 1)", G},
+	    {"tcpsight_netns_info", "Whose each network namespace is: its lowest pid's process, systemd unit, container and pod (value 1)", G},
 	    {"tcpsight_hook_info", "The rung each hook got on this kernel (value 1; rung=\"none\": not seen)", G},
 	    {"tcpsight_events_lost", "Counts the kernel could not record (summary map full), by tool", C},
 	    {"tcpsight_series_folded", "Series folded into port/daddr=\"other\" by --max-series in this collection", G},
 	    {"tcpsight_collect_duration_seconds", "How long the last collection took", G, "seconds"},
+	    {"tcpsight_last_collection_timestamp_seconds", "When this page's collection began (Unix time): a page older than a few intervals means collection is stuck", G, "seconds"},
 	    {"tcpsight_tcp_retransmits", "TCP retransmissions by kind (port: local port, \"ephemeral\" for connections this host opened)", C},
 	    {"tcpsight_tcp_synack_retransmits", "SYN-ACKs retransmitted by a listener (the client's final ACK did not come)", C},
 	    {"tcpsight_tcp_listen_overflows", "Final ACKs dropped because the accept queue was full (TcpExtListenOverflows)", C},
@@ -125,10 +126,10 @@ std::vector<uint32_t> Exporter::watched_netns()
 	return netns_dir_.inodes();
 }
 
-std::string Exporter::process_of_listener(uint32_t netns, uint16_t port) const
+std::string Exporter::process_of_listener(uint32_t netns, uint16_t port)
 {
-	auto it = listener_process_.find({netns, port});
-	return it == listener_process_.end() ? std::string() : it->second;
+	const ListenerOwner* o = owners_.find(netns, port);
+	return o ? o->process : std::string();
 }
 
 static bool port_listed(const std::vector<uint16_t>& ports, uint16_t p)
@@ -138,8 +139,6 @@ static bool port_listed(const std::vector<uint16_t>& ports, uint16_t p)
 
 void Exporter::listener_gauges(Gathered& g, const std::vector<uint32_t>& netns_list)
 {
-	if (listener_process_.size() > kMaxListeners)
-		listener_process_.clear(); // bounded whatever churns
 	if (!listeners_)
 		return;
 	for (uint32_t ns : netns_list) {
@@ -149,11 +148,10 @@ void Exporter::listener_gauges(Gathered& g, const std::vector<uint32_t>& netns_l
 		for (const auto& s : listeners_->read(*path)) {
 			if (!port_listed(o_.ports, s.t.lport))
 				continue;
-			// Sticky: a counter keeps its series after the listener closes or its
-			// owner cannot be read for a moment; a new owner renames it.
-			std::string& process = listener_process_[{ns, s.t.lport}];
-			if (auto owner = owners_.owner_of_socket(s.ino))
-				process = owner->comm;
+			// Sticky (ListenerOwners): a counter keeps its series after the listener
+			// closes or its owner cannot be read for a moment.
+			const ListenerOwner* owner = owners_.note(ns, s.t.lport, s.ino);
+			std::string process = owner ? owner->process : std::string();
 			Labels l = {{"netns", std::to_string(ns)}, {"port", std::to_string(s.t.lport)}, {"process", process}};
 			l = cap_.admit("tcpsight_tcp_accept_queue_length", l, "port");
 			g.f("tcpsight_tcp_accept_queue_length").add(l, s.accept_queue);
@@ -169,6 +167,11 @@ void Exporter::netns_gauges(Gathered& g, const std::vector<uint32_t>& netns_list
 		if (!k)
 			continue;
 		Labels l = {{"netns", std::to_string(ns)}};
+		if (auto o = owners_.netns_owner(ns))
+			g.f("tcpsight_netns_info")
+			    .add({{"netns", std::to_string(ns)}, {"process", o->process}, {"unit", o->unit},
+				  {"container_id", o->container_id}, {"pod_uid", o->pod_uid}},
+				 1);
 		if (k->nf_conntrack_count)
 			g.f("tcpsight_conntrack_entries").add(l, (double)*k->nf_conntrack_count);
 		if (k->nf_conntrack_max)
@@ -310,6 +313,7 @@ void Exporter::self_families(Gathered& g, double collect_seconds)
 void Exporter::collect()
 {
 	auto t0 = std::chrono::steady_clock::now();
+	double started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 	Gathered g;
 	cap_.begin();
 	auto netns_list = watched_netns();
@@ -318,6 +322,7 @@ void Exporter::collect()
 	drop_families(g);
 	port_families(g);
 	self_families(g, last_collect_s_);
+	g.f("tcpsight_last_collection_timestamp_seconds").add({}, started);
 	auto p = std::make_shared<MetricsPage>();
 	p->text = render_page(g.fams, ExpositionFormat::Text004);
 	p->openmetrics = render_page(g.fams, ExpositionFormat::OpenMetrics);

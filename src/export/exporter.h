@@ -23,7 +23,7 @@
 #include "decode/event_decoder.h"
 #include "export/exposition.h"
 #include "export/series_cap.h"
-#include "owners/proc_owners.h"
+#include "owners/listener_owners.h"
 
 namespace tcpsight {
 
@@ -64,7 +64,7 @@ private:
 	void listener_gauges(Gathered& g, const std::vector<uint32_t>& netns_list);
 	void netns_gauges(Gathered& g, const std::vector<uint32_t>& netns_list);
 	void self_families(Gathered& g, double collect_seconds);
-	std::string process_of_listener(uint32_t netns, uint16_t port) const;
+	std::string process_of_listener(uint32_t netns, uint16_t port);
 	std::vector<uint32_t> watched_netns();
 
 	ExporterOptions o_;
@@ -76,13 +76,11 @@ private:
 	std::unique_ptr<DropsCollector> drops_;
 	std::unique_ptr<PortCollector> ports_;
 	std::unique_ptr<SocketSnapshot> listeners_;
-	OwnerResolver owners_;
+	ListenerOwners owners_{netns_dir_};
 	SeriesCap cap_;
 	// SYN drops the counters showed, by (netns, port, cause): the monitor reports
 	// deltas, the exporter keeps the running total.
 	std::map<std::tuple<uint32_t, uint16_t, uint8_t>, uint64_t> syn_drop_totals_;
-	// Listener owners, (netns, port) -> process name, as last found (kept after close).
-	std::map<std::pair<uint32_t, uint16_t>, std::string> listener_process_;
 	double last_collect_s_ = 0;
 
 	mutable std::mutex page_mu_;

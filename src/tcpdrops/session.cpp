@@ -19,6 +19,7 @@
 #include "decode/event_encoder.h"
 #include "decode/names.h"
 #include "output/output.h"
+#include "owners/listener_owners.h"
 
 namespace tcpsight {
 namespace {
@@ -39,6 +40,7 @@ private:
 	std::unique_ptr<EnumNames> names_;
 	NetnsDirectory netns_dir_;
 	std::unique_ptr<KnobCache> knobs_;
+	std::unique_ptr<ListenerOwners> owners_;
 	std::unique_ptr<DropsCollector> drops_;
 	std::unique_ptr<Output> out_;
 	DecodeContext ctx_;
@@ -155,6 +157,8 @@ int Tcpdrops::run()
 	ctx_.clock = WallClock();
 	ctx_.symbolize = [this](uint64_t a) { return features_.kallsyms().symbolize(a); };
 	ctx_.knobs = [this](uint32_t ns) { return knobs_->get(ns); };
+	owners_ = std::make_unique<ListenerOwners>(netns_dir_);
+	ctx_.listener_owner = [this](uint32_t ns, uint16_t port) { return owners_->find(ns, port); };
 	out_ = o_.common.json ? make_json_output(stdout) : make_text_output(stdout);
 	encoder_ = std::make_unique<EventEncoder>(ctx_);
 	EventReader reader(drops_->events_map(), drops_->lost_map(),

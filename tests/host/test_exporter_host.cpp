@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <catch2/catch_test_macros.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <fstream>
@@ -83,22 +84,31 @@ public:
 			out.push_back(std::stod((*it)[1]));
 		return out;
 	}
-	// Waits (bounded) until `promql` has exactly one series equal to `want`; returns what
-	// it last saw, so a failure prints the stored value next to the kernel's.
-	double wait_for(const std::string& promql, double want)
+	// Waits (bounded) until Prometheus stores a page the exporter began collecting after
+	// now: every count made before this call is then in what Prometheus holds.
+	bool caught_up()
 	{
-		std::vector<double> v;
+		double now = (double)time(nullptr) + 1; // whole seconds: the next one
 		for (int waited = 0; waited < bound_ms(30000); waited += 250) {
-			v = query(promql);
-			if (v.size() == 1 && v[0] == want)
-				return v[0];
+			auto v = query("tcpsight_last_collection_timestamp_seconds");
+			if (v.size() == 1 && v[0] >= now)
+				return true;
 			sleep_ms(250);
 		}
+		return false;
+	}
+	// The one series `promql` selects (-1 when it selects none or several, with a warning
+	// naming what it saw, so a failure prints the stored value next to the kernel's).
+	double value(const std::string& promql)
+	{
+		auto v = query(promql);
+		if (v.size() == 1)
+			return v[0];
 		std::string seen;
 		for (double x : v)
 			seen += " " + std::to_string(x);
 		WARN("query " << promql << " returned " << v.size() << " series:" << seen);
-		return v.size() == 1 ? v[0] : -1;
+		return -1;
 	}
 	std::string log() const { return sh_out("tail -n 20 " + dir_ + "/prometheus.log"); }
 
@@ -129,12 +139,12 @@ TEST_CASE("exporter: Prometheus stores the kernel's counts with owners and cause
 	synq.exec("sysctl -qw net.ipv4.tcp_syncookies=0");
 	enable_conntrack(ct);
 	int port = free_port();
-	ToolRun exporter(exporter_binary(), {"--web.listen-address=127.0.0.1:" + std::to_string(port),
-					     "--collect.interval", "0.5"});
+	ToolRun exporter(exporter_binary(), attach_args({"--web.listen-address=127.0.0.1:" + std::to_string(port),
+							 "--collect.interval", "0.5"}));
 	Prometheus prom(port);
 	// Its discovery hands targets over every 5 s: gauges of a listener that lives for
 	// 3 s are stored only once scrapes have begun.
-	REQUIRE(prom.wait_for("up{job=\"tcpsight\"}", 1) == 1);
+	REQUIRE(prom.caught_up());
 
 	// 1. Final-ACK overflow (accept queue full): TcpExt.ListenOverflows.
 	auto lo_before = lo.counters();
@@ -183,30 +193,26 @@ TEST_CASE("exporter: Prometheus stores the kernel's counts with owners and cause
 	REQUIRE(ct_drops >= 1);
 	REQUIRE(failed == -EADDRNOTAVAIL);
 	INFO("prometheus log: " << prom.log());
-	CHECK(prom.wait_for("tcpsight_tcp_listen_overflows_total" + sel(lo, "port=\"17110\",process=\"host_tests\""),
-			    (double)overflows) == (double)overflows);
-	CHECK(prom.wait_for("max_over_time(tcpsight_tcp_accept_queue_limit" +
-				sel(lo, "port=\"17110\",process=\"host_tests\"") + "[5m])",
-			    1) == 1);
-	CHECK(prom.wait_for("sum(tcpsight_tcp_syn_drops_total" + sel(synq, "port=\"17111\",cause=\"syn_queue_full\"") + ")",
-			    (double)syn_drops) == (double)syn_drops);
-	CHECK(prom.wait_for("tcpsight_conntrack_drops_total" + sel(ct, "cause=\"table_full\""), (double)ct_drops) ==
+	REQUIRE(prom.caught_up());
+	CHECK(prom.value("tcpsight_tcp_listen_overflows_total" + sel(lo, "port=\"17110\",process=\"host_tests\"")) == (double)overflows);
+	CHECK(prom.value("max_over_time(tcpsight_tcp_accept_queue_limit" +
+				sel(lo, "port=\"17110\",process=\"host_tests\"") + "[5m])") == 1);
+	CHECK(prom.value("sum(tcpsight_tcp_syn_drops_total" + sel(synq, "port=\"17111\",cause=\"syn_queue_full\"") + ")") == (double)syn_drops);
+	CHECK(prom.value("tcpsight_conntrack_drops_total" + sel(ct, "cause=\"table_full\"")) ==
 	      (double)ct_drops);
-	CHECK(prom.wait_for("max_over_time(tcpsight_conntrack_entries" + sel(ct, "") + "[5m])", 4) == 4);
-	CHECK(prom.wait_for("min_over_time(tcpsight_conntrack_limit" + sel(ct, "") + "[5m])", 4) == 4);
+	CHECK(prom.value("max_over_time(tcpsight_conntrack_entries" + sel(ct, "") + "[5m])") == 4);
+	CHECK(prom.value("min_over_time(tcpsight_conntrack_limit" + sel(ct, "") + "[5m])") == 4);
 	std::string dest = "daddr=\"127.0.0.1\",dport=\"17060\"";
-	CHECK(prom.wait_for("tcpsight_connects_total" + sel(tw, dest + ",result=\"EADDRNOTAVAIL\""), 1) == 1);
-	CHECK(prom.wait_for("tcpsight_connects_total" + sel(tw, dest + ",result=\"ok\""), 2) == 2);
-	CHECK(prom.wait_for("tcpsight_ephemeral_ports" + sel(tw, ""), 2) == 2);
-	CHECK(prom.wait_for("max_over_time(tcpsight_ports_held" + sel(tw, dest + ",state=\"time_wait\"") + "[5m])", 2) == 2);
+	CHECK(prom.value("tcpsight_connects_total" + sel(tw, dest + ",result=\"EADDRNOTAVAIL\"")) == 1);
+	CHECK(prom.value("tcpsight_connects_total" + sel(tw, dest + ",result=\"ok\"")) == 2);
+	CHECK(prom.value("tcpsight_ephemeral_ports" + sel(tw, "")) == 2);
+	CHECK(prom.value("max_over_time(tcpsight_ports_held" + sel(tw, dest + ",state=\"time_wait\"") + "[5m])") == 2);
 	if (expected_source() != "tracepoint") // the rungs that see each TIME_WAIT decision
-		CHECK(prom.wait_for("tcpsight_timewait_decisions_total" +
-					sel(tw, dest + ",decision=\"rejected\",reason=\"reuse_off\""),
-				    2) == 2);
-	CHECK(prom.wait_for("tcpsight_events_lost_total{tool=\"tcpdrops\"}", 0) == 0);
-	CHECK(prom.wait_for("tcpsight_hook_info{tool=\"portcontend\",hook=\"port-search\",rung=\"" + expected_source() +
-				"\"}",
-			    1) == 1);
+		CHECK(prom.value("tcpsight_timewait_decisions_total" +
+					sel(tw, dest + ",decision=\"rejected\",reason=\"reuse_off\"")) == 2);
+	CHECK(prom.value("tcpsight_events_lost_total{tool=\"tcpdrops\"}") == 0);
+	CHECK(prom.value("tcpsight_hook_info{tool=\"portcontend\",hook=\"port-search\",rung=\"" + expected_source() +
+				"\"}") == 1);
 
 	// The page itself passes Prometheus' own linter.
 	std::string page = scrape(port);
@@ -316,4 +322,123 @@ TEST_CASE("exporter and tools run as a non-root user holding only the four capab
 	CHECK(std::stoull(m[1]) == overflows);
 	exporter.stop();
 	CHECK(exporter.exit_code() == 0);
+}
+
+namespace {
+
+// The cgroup v2 hierarchy (mounted by the test where the system has none, as in guests).
+struct Cgroup2 {
+	std::string root, mounted;
+	Cgroup2()
+	{
+		root = sh_out("awk '$3 == \"cgroup2\" {print $2; exit}' /proc/mounts");
+		while (!root.empty() && root.back() == '\n')
+			root.pop_back();
+		if (root.empty()) {
+			mounted = root = temp_dir();
+			sh("mount -t cgroup2 none " + root);
+		}
+	}
+	~Cgroup2()
+	{
+		if (!mounted.empty())
+			(void)system(("umount " + mounted + " && rmdir " + mounted).c_str());
+	}
+};
+
+// A process in a pod's container cgroup and in `ns`, listening on `port` with backlog 1
+// and never accepting: php-fpm behind a full accept queue.
+struct PodListener {
+	std::string dir;
+	pid_t pid = -1;
+	PodListener(const Cgroup2& cg, const std::string& slice_path, const TestNetns& ns, uint16_t port)
+	    : dir(cg.root + slice_path)
+	{
+		sh("mkdir -p " + dir);
+		pid = fork();
+		if (pid == 0) {
+			std::ofstream(dir + "/cgroup.procs") << getpid() << std::flush;
+			execlp("ip", "ip", "netns", "exec", ns.name().c_str(), "python3", "-c",
+			       ("import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1'," + std::to_string(port) +
+				"))\ns.listen(1)\ntime.sleep(600)")
+				   .c_str(),
+			       (char*)nullptr);
+			_exit(127);
+		}
+		for (int i = 0; i < bound_ms(5000) / 50; i++) { // until it listens
+			if (sh_out("ip netns exec " + ns.name() + " ss -Hltn sport = :" + std::to_string(port)).find("LISTEN") !=
+			    std::string::npos)
+				break;
+			sleep_ms(50);
+		}
+	}
+	~PodListener()
+	{
+		kill(pid, SIGKILL);
+		waitpid(pid, nullptr, 0);
+		// The cgroup is empty now; remove it and the slices made for it.
+		(void)system(("rmdir " + dir + " " + dir + "/.. " + dir + "/../.. 2>/dev/null").c_str());
+	}
+};
+
+} // namespace
+
+TEST_CASE("owners: a listener in a pod's container cgroup is named by process, container and pod", "[host][owners]")
+{
+	require_root();
+	const std::string uid = "1a2b3c4d-5e6f-4a8b-9c0d-112233445566";
+	const std::string id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	std::string uid_ = uid;
+	std::replace(uid_.begin(), uid_.end(), '-', '_');
+	Cgroup2 cg;
+	TestNetns ns("own-pod");
+	PodListener pod(cg, "/kubepods.slice/kubepods-pod" + uid_ + ".slice/cri-containerd-" + id + ".scope", ns, 17114);
+	// A systemd service's listener in the same netns.
+	PodListener svc(cg, "/system.slice/tcpsight-test-nginx.service", ns, 17115);
+
+	int port = free_port();
+	ToolRun exporter(exporter_binary(), attach_args({"--web.listen-address=127.0.0.1:" + std::to_string(port),
+							 "--collect.interval", "0.5", "--kinds", "listen-overflow"}));
+	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", "listen-overflow"}));
+	auto before = ns.counters();
+	{
+		FinalAckOverflow overflow(ns, 17114, false);
+		overflow.provoke(1200);
+	}
+	uint64_t overflows = counter_delta(before, ns.counters(), "TcpExt.ListenOverflows");
+	auto evs = of_kind(tool.stop(), "listen-overflow");
+	REQUIRE(overflows >= 1);
+	REQUIRE((uint64_t)evs.size() == overflows);
+	for (const auto& e : evs) {
+		CHECK(num(e, "lport") == 17114);
+		CHECK(str(e, "process") == "python3");
+		CHECK(num(e, "pid") == pod.pid);
+		CHECK(str(e, "container_id") == id);
+		CHECK(str(e, "pod_uid") == uid);
+	}
+	sleep_ms(1200);
+	std::string page = scrape(port);
+	INFO(page);
+	std::string ino = std::to_string(ns.inode());
+	CHECK(page.find("tcpsight_tcp_listen_overflows_total{netns=\"" + ino + "\",port=\"17114\",process=\"python3\"} " +
+			std::to_string(overflows) + "\n") != std::string::npos);
+	CHECK(page.find("tcpsight_tcp_accept_queue_limit{netns=\"" + ino + "\",port=\"17115\",process=\"python3\"} 1\n") !=
+	      std::string::npos);
+	// The netns is the pod's: its lowest pid is the pod's process.
+	CHECK(page.find("tcpsight_netns_info{netns=\"" + ino + "\",process=\"python3\",unit=\"\",container_id=\"" + id +
+			"\",pod_uid=\"" + uid + "\"} 1\n") != std::string::npos);
+	exporter.stop();
+	// The service's listener, named by its unit in tcpdrops' own records: an overflow on it.
+	ToolRun tool2(tcpdrops_binary(), tool_args(ns, {"--kinds", "listen-overflow"}));
+	{
+		FinalAckOverflow overflow(ns, 17115, false);
+		overflow.provoke(1200);
+	}
+	auto evs2 = of_kind(tool2.stop(), "listen-overflow");
+	REQUIRE(!evs2.empty());
+	for (const auto& e : evs2) {
+		CHECK(num(e, "lport") == 17115);
+		CHECK(num(e, "pid") == svc.pid);
+		CHECK(str(e, "unit") == "tcpsight-test-nginx.service");
+	}
 }

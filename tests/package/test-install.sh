@@ -51,13 +51,16 @@ say "apt install ./$(basename "$deb") in a clean bookworm root"
 in_root apt-get update -qq
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "/tmp/$(basename "$deb")" >/dev/null
 in_root dpkg -s tcpsight | grep -q '^Status: install ok installed'
-for f in /usr/sbin/tcpdrops /usr/sbin/portcontend /usr/share/man/man8/tcpdrops.8.gz \
-	/usr/share/bash-completion/completions/tcpdrops /usr/share/doc/tcpsight/copyright; do
+for f in /usr/sbin/tcpdrops /usr/sbin/portcontend /usr/sbin/tcpsight-exporter /usr/share/man/man8/tcpdrops.8.gz \
+	/usr/share/man/man8/tcpsight-exporter.8.gz /usr/share/bash-completion/completions/tcpdrops \
+	/usr/share/doc/tcpsight/copyright /lib/systemd/system/tcpsight-exporter.service \
+	/usr/share/doc/tcpsight/examples/prometheus/alerts.yml; do
 	[ -e "$root$f" ] || { say "missing $f"; exit 1; }
 done
 in_root tcpdrops --version
 in_root tcpdrops --check
 in_root portcontend --check
+in_root tcpsight-exporter --check
 
 say "scenario: a SYN to a closed port in a throwaway netns, seen by the installed tcpdrops"
 ip netns add "$ns"

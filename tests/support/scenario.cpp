@@ -347,14 +347,22 @@ std::string expected_source()
 	return s ? s : "tracepoint";
 }
 
-std::vector<std::string> tool_args(const TestNetns& ns, std::vector<std::string> extra)
+std::vector<std::string> attach_args(std::vector<std::string> extra)
 {
-	std::vector<std::string> a = {"--json", "--netns", ns.path()};
+	std::vector<std::string> a;
 	if (const char* forced = std::getenv("TCPSIGHT_ATTACH")) {
 		a.push_back("--attach");
 		a.push_back(forced);
 	}
 	a.insert(a.end(), extra.begin(), extra.end());
+	return a;
+}
+
+std::vector<std::string> tool_args(const TestNetns& ns, std::vector<std::string> extra)
+{
+	std::vector<std::string> a = {"--json", "--netns", ns.path()};
+	auto rest = attach_args(std::move(extra));
+	a.insert(a.end(), rest.begin(), rest.end());
 	return a;
 }
 

@@ -99,6 +99,8 @@ std::string exporter_binary();
 // The rung expected to produce events: "tracepoint" on the 6.18 host; the guest runs
 // set TCPSIGHT_EXPECT_SOURCE to fentry or kprobe (tests/vm/CMakeLists.txt).
 std::string expected_source();
+// [--attach RUNG when TCPSIGHT_ATTACH is set] + extra.
+std::vector<std::string> attach_args(std::vector<std::string> extra);
 // --json --netns PATH [--attach RUNG when TCPSIGHT_ATTACH is set] + extra.
 std::vector<std::string> tool_args(const TestNetns& ns, std::vector<std::string> extra);
 

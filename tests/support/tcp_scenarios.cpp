@@ -41,9 +41,10 @@ void enable_conntrack(const TestNetns& ns)
 		"nft add chain ip t in '{type filter hook input priority 0;}'; nft add rule ip t in ct state new counter");
 }
 
-FinalAckOverflow::FinalAckOverflow(const TestNetns& n, uint16_t p) : ns(n), port(p)
+FinalAckOverflow::FinalAckOverflow(const TestNetns& n, uint16_t p, bool own_listener) : ns(n), port(p)
 {
-	lfd = ns.listen_tcp("127.0.0.1", port, 1);
+	if (own_listener)
+		lfd = ns.listen_tcp("127.0.0.1", port, 1);
 	first = ns.connect_blocking("127.0.0.1", port, 2000);
 	REQUIRE(first >= 0);
 	sleep_ms(100);
@@ -65,7 +66,8 @@ void FinalAckOverflow::provoke(int wait_ms)
 FinalAckOverflow::~FinalAckOverflow()
 {
 	close(first);
-	close(lfd);
+	if (lfd >= 0)
+		close(lfd);
 }
 
 ConntrackMaxGuard::ConntrackMaxGuard(int value)

@@ -26,7 +26,8 @@ struct FinalAckOverflow {
 	int lfd = -1, first = -1;
 	std::vector<int> clients;
 
-	FinalAckOverflow(const TestNetns& n, uint16_t p);
+	// `own_listener` false: something else already listens on the port with backlog 1.
+	FinalAckOverflow(const TestNetns& n, uint16_t p, bool own_listener = true);
 	void provoke(int wait_ms);
 	~FinalAckOverflow();
 };
