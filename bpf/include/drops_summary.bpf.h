@@ -28,6 +28,32 @@ static __always_inline __u8 agg_sub(const struct ts_event *e)
 	}
 }
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct ts_fold_range);
+} fold_ranges SEC(".maps");
+
+/* Client-side kinds carry the connection's ephemeral port as lport: one key per port
+ * would fill the map within hours of a busy client (and an exporter runs for months).
+ * Folded here, only for summary keys (events keep their port). */
+static __always_inline void fold_ephemeral(struct ts_agg_key *key)
+{
+	__u32 any = 0;
+	struct ts_fold_range *r;
+
+	if (key->kind != TS_KIND_RETRANS && key->kind != TS_KIND_DROP && key->kind != TS_KIND_CONNTRACK)
+		return;
+	r = bpf_map_lookup_elem(&fold_ranges, &key->netns);
+	if (!r)
+		r = bpf_map_lookup_elem(&fold_ranges, &any);
+	if (r && key->lport >= r->low && key->lport <= r->high) {
+		key->lport = 0;
+		key->flags = TS_AGG_EPHEMERAL;
+	}
+}
+
 /* The key an event counts under, in the summary and in lost_by_cause. */
 static __always_inline struct ts_agg_key agg_key_of(const struct ts_event *e)
 {
@@ -38,6 +64,7 @@ static __always_inline struct ts_agg_key agg_key_of(const struct ts_event *e)
 		.kind = e->kind,
 		.sub = agg_sub(e),
 	};
+	fold_ephemeral(&key);
 	return key;
 }
 

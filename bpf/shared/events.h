@@ -154,6 +154,19 @@ struct ts_agg_key {
 	__u16 lport;
 	__u8 kind;
 	__u8 sub; /* rtx_kind, ct entry, syn_cause, or log2 bucket of an accept wait in ms */
+	__u8 flags; /* TS_AGG_* */
+	__u8 _pad[3];
+};
+
+/* lport was in the netns's ephemeral range (a connection this host opened): folded to 0
+ * in the kernel, so client ports never grow the map (ts_fold_range). */
+#define TS_AGG_EPHEMERAL 1
+
+/* The ephemeral range per netns inode (key 0: the default for unknown netns), kept by
+ * userspace from net.ipv4.ip_local_port_range. */
+struct ts_fold_range {
+	__u16 low;
+	__u16 high;
 };
 
 struct ts_agg_val {

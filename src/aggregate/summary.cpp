@@ -28,6 +28,7 @@ SummaryRow summary_row_of(const ts_agg_key& k, const ts_agg_val& v)
 	r.reason = k.reason;
 	r.netns = k.netns;
 	r.lport = k.lport;
+	r.ephemeral = k.flags & TS_AGG_EPHEMERAL; // folded in the kernel
 	r.family = v.family;
 	r.count = v.count;
 	r.sum_ns = v.sum_ns;
@@ -41,7 +42,7 @@ std::vector<SummaryRow> SummaryDiffer::diff(const std::vector<SummaryRow>& now)
 {
 	std::vector<SummaryRow> rows;
 	for (const auto& r : now) {
-		uint64_t& before = prev_[Key{r.netns, r.reason, r.lport, r.kind, r.sub}];
+		uint64_t& before = prev_[Key{r.netns, r.reason, r.lport, r.kind, r.sub, r.ephemeral}];
 		if (r.count <= before)
 			continue;
 		rows.push_back(r);
@@ -62,8 +63,8 @@ std::vector<SummaryRow> fold_ephemeral(std::vector<SummaryRow> rows, const PortR
 	std::vector<SummaryRow> out;
 	std::map<std::tuple<uint8_t, uint8_t, uint32_t, uint32_t, uint8_t>, size_t> folded;
 	for (auto& r : rows) {
-		auto pr = client_side_kind(r.kind) && range ? range(r.netns) : std::nullopt;
-		if (!pr || r.lport < pr->first || r.lport > pr->second) {
+		auto pr = client_side_kind(r.kind) && range && !r.ephemeral ? range(r.netns) : std::nullopt;
+		if (!r.ephemeral && (!pr || r.lport < pr->first || r.lport > pr->second)) {
 			out.push_back(r);
 			continue;
 		}

@@ -28,12 +28,14 @@ public:
 	std::vector<SummaryRow> diff(const std::vector<SummaryRow>& now);
 
 private:
-	using Key = std::tuple<uint32_t, uint32_t, uint16_t, uint8_t, uint8_t>;
+	using Key = std::tuple<uint32_t, uint32_t, uint16_t, uint8_t, uint8_t, bool>;
 	std::map<Key, uint64_t> prev_;
 };
 
 // Client-side rows (retransmits and drops on connections this host opened) carry an
 // ephemeral local port each; fold those into one row per (kind, sub, reason, netns).
+// The kernel folds them already where it knew the range (TS_AGG_EPHEMERAL); rows from
+// before it did, or from a netns it had no range for, are folded here into the same row.
 using PortRangeOf = std::function<std::optional<std::pair<int64_t, int64_t>>(uint32_t netns)>;
 std::vector<SummaryRow> fold_ephemeral(std::vector<SummaryRow> rows, const PortRangeOf& range);
 

@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 
 #include "aggregate/summary.h"
+#include "core/clock.h"
 #include "core/failure.h"
 #include "core/ladder_loader.h"
 #include "core/program_needs.h"
@@ -162,17 +163,75 @@ bpf_map* DropsCollector::events_map() const { return skel_->maps.events; }
 bpf_map* DropsCollector::lost_map() const { return skel_->maps.lost; }
 int DropsCollector::lost_by_cause_fd() const { return bpf_map__fd(skel_->maps.lost_by_cause); }
 
-std::vector<SummaryRow> DropsCollector::counts() const
+std::vector<SummaryRow> DropsCollector::all_counts()
 {
-	std::vector<SummaryRow> rows;
-	for (const auto& [k, v] : read_summary_map(bpf_map__fd(skel_->maps.summary))) {
-		if (!wanted(k.kind))
-			continue; // kept in the kernel only for the syn-drop monitor
+	int fd = bpf_map__fd(skel_->maps.summary);
+	auto entries = read_summary_map(fd);
+	if (entries.size() > kEvictAbove) {
+		// Idle keys leave the kernel's map with their counts, atomically (lookup and
+		// delete, 5.14+); an increment racing the delete of a key idle for 10 minutes
+		// is the only thing that can be lost.
+		uint64_t now = WallClock::boot_now_ns();
+		for (auto& [k, v] : entries) {
+			if (v.last_ns + kIdleEvictNs > now)
+				continue;
+			ts_agg_val last;
+			if (bpf_map_lookup_and_delete_elem(fd, &k, &last) != 0)
+				continue; // older kernels: keep the key
+			SummaryRow& t = evicted_[std::string((const char*)&k, sizeof(k))];
+			SummaryRow r = summary_row_of(k, last);
+			r.count += t.count;
+			r.sum_ns += t.sum_ns;
+			t = r;
+			v.count = 0; // now counted in evicted_
+			evicted_keys_++;
+		}
+	}
+	std::map<std::string, SummaryRow> merged = evicted_;
+	for (const auto& [k, v] : entries) {
+		if (!v.count)
+			continue;
 		SummaryRow r = summary_row_of(k, v);
-		r.source = source_of_kind(k.kind);
+		auto [it, fresh] = merged.emplace(std::string((const char*)&k, sizeof(k)), r);
+		if (!fresh) { // re-created after eviction: kernel's count on top of the total
+			it->second.count += r.count;
+			it->second.sum_ns += r.sum_ns;
+			it->second.q = r.q;
+		}
+	}
+	std::vector<SummaryRow> rows;
+	for (auto& [bytes, r] : merged) {
+		r.source = source_of_kind(r.kind);
 		rows.push_back(r);
 	}
 	return rows;
+}
+
+std::vector<SummaryRow> DropsCollector::counts()
+{
+	std::vector<SummaryRow> rows;
+	for (auto& r : all_counts())
+		if (wanted(r.kind)) // others are kept in the kernel only for the syn-drop monitor
+			rows.push_back(r);
+	return rows;
+}
+
+void DropsCollector::refresh_fold_ranges(KnobCache& knobs)
+{
+	int fd = bpf_map__fd(skel_->maps.fold_ranges);
+	auto put = [&](uint32_t key, const std::optional<NetnsKnobs>& k) {
+		if (!k || !k->port_range_low || !k->port_range_high)
+			return;
+		ts_fold_range r{(uint16_t)*k->port_range_low, (uint16_t)*k->port_range_high};
+		bpf_map_update_elem(fd, &key, &r, BPF_ANY); // a full map (4,096 netns) leaves the default
+	};
+	if (!fold_default_set_) {
+		put(0, read_current_netns_knobs());
+		fold_default_set_ = true;
+	}
+	for (uint32_t ns : netns_dir_.inodes())
+		if (!filter_.netns || *filter_.netns == ns)
+			put(ns, knobs.get(ns));
 }
 
 void DropsCollector::note_event(const ts_event& e)
@@ -196,10 +255,10 @@ std::vector<SynDropObservation> DropsCollector::tick_syn_drops()
 	if (mode_ == CollectMode::Counts) {
 		// No events in this mode: the map holds the cumulative final-ACK overflows.
 		ack_overflows_.clear();
-		for (const auto& [k, v] : read_summary_map(bpf_map__fd(skel_->maps.summary)))
-			if (k.kind == TS_KIND_LISTEN_OVERFLOW) {
-				ack_overflows_[k.netns] += v.count;
-				recent_ports_[k.netns].push_back(k.lport);
+		for (const auto& r : all_counts())
+			if (r.kind == TS_KIND_LISTEN_OVERFLOW) {
+				ack_overflows_[r.netns] += r.count;
+				recent_ports_[r.netns].push_back(r.lport);
 			}
 	}
 	auto obs = syn_monitor_->tick(ack_overflows_, recent_ports_);

@@ -15,6 +15,7 @@
 #include "core/bpf_handles.h"
 #include "core/kernel_features.h"
 #include "core/netns.h"
+#include "core/netns_knobs.h"
 #include "core/socket_snapshot.h"
 #include "decode/event_decoder.h"
 #include "shared/events.h"
@@ -66,7 +67,15 @@ public:
 	const SocketSnapshot* listener_snapshot() const { return snapshot_.get(); }
 
 	// Counts mode: every key the kernel counted since start, cumulative, with its source.
-	std::vector<SummaryRow> counts() const;
+	// Keys idle for kIdleEvictNs are moved out of the kernel's map into totals kept
+	// here once the map is half full, so counts stay monotonic however long it runs.
+	std::vector<SummaryRow> counts();
+	// Counts mode, once a tick: each known netns's ephemeral range into the kernel's
+	// fold_ranges, so client ports fold there (key 0: the default, our own netns).
+	void refresh_fold_ranges(KnobCache& knobs);
+	static constexpr uint64_t kIdleEvictNs = 600ull * 1000000000ull; // 10 min
+	static constexpr size_t kEvictAbove = 8192;                      // of 16,384 keys
+	uint64_t evicted_keys() const { return evicted_keys_; }
 	// Events mode: what the syn-drop monitor needs from each event.
 	void note_event(const ts_event& e);
 	// Once a second: SYN drops the counters show since the previous tick, by cause and
@@ -80,6 +89,7 @@ private:
 	void fill_loaded(tcpdrops_bpf& skel);
 	void refuse_unseeable(const std::vector<std::string>& kind_names, const std::string& tool) const;
 	void start_syn_drop_monitor();
+	std::vector<SummaryRow> all_counts(); // every kind, evicted totals merged
 
 	KernelFeatures& features_;
 	NetnsDirectory& netns_dir_;
@@ -91,6 +101,10 @@ private:
 	std::unique_ptr<SocketSnapshot> snapshot_;
 	bool snapshot_tried_ = false;
 	std::unique_ptr<SynDropMonitor> syn_monitor_;
+	// Counts of keys moved out of the kernel's map (evicted when idle), by key bytes.
+	std::map<std::string, SummaryRow> evicted_;
+	bool fold_default_set_ = false;
+	uint64_t evicted_keys_ = 0;
 	// Per netns: cumulative final-ACK overflows, listener ports named since the last tick.
 	std::map<uint32_t, uint64_t> ack_overflows_;
 	std::map<uint32_t, std::vector<uint16_t>> recent_ports_;

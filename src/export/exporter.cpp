@@ -317,6 +317,7 @@ void Exporter::collect()
 	Gathered g;
 	cap_.begin();
 	auto netns_list = watched_netns();
+	drops_->refresh_fold_ranges(knobs_);
 	listener_gauges(g, netns_list); // first: names the listeners the counters mention
 	netns_gauges(g, netns_list);
 	drop_families(g);

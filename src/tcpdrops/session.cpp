@@ -80,6 +80,8 @@ SummaryRow Tcpdrops::syn_drop_row(const SynDropObservation& ob) const
 
 void Tcpdrops::on_second()
 {
+	if (o_.common.interval) // client ports fold in the kernel, per netns's range
+		drops_->refresh_fold_ranges(*knobs_);
 	for (const auto& ob : drops_->tick_syn_drops()) {
 		if (o_.common.interval) {
 			pending_syn_rows_.push_back(ob);

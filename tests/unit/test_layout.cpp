@@ -10,7 +10,7 @@ static_assert(sizeof(ts_accept) == 24);
 static_assert(sizeof(union ts_detail) == 56);
 static_assert(sizeof(ts_event) == 128);
 static_assert(offsetof(ts_event, t) == 32 && offsetof(ts_event, d) == 72);
-static_assert(sizeof(ts_agg_key) == 12);
+static_assert(sizeof(ts_agg_key) == 16);
 static_assert(sizeof(ts_agg_val) == 56);
 static_assert(sizeof(ts_sock_rec) == 64 && offsetof(ts_sock_rec, t) == 8);
 
