@@ -108,7 +108,6 @@ void warn_if_netns_absent(const char* tool, std::optional<uint32_t> netns, Netns
 
 void start_tool(const char* tool, const CommonOptions& o)
 {
-	(void)tool;
 	auto missing = missing_capabilities();
 	if (!missing.empty()) {
 		std::string list;
@@ -118,6 +117,9 @@ void start_tool(const char* tool, const CommonOptions& o)
 			      "run with sudo, or give the user CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN "
 			      "(systemd AmbientCapabilities=, setpriv --ambient-caps)");
 	}
+	if (geteuid() != 0) // enough to run; say once what the rest hides
+		for (const auto& [cap, loses] : missing_optional_capabilities())
+			std::fprintf(stderr, "%s: note: without %s, %s\n", tool, cap.c_str(), loses.c_str());
 	struct stat st;
 	if (stat("/sys/kernel/btf/vmlinux", &st) != 0)
 		throw Failure("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing)",

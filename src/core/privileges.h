@@ -3,11 +3,17 @@
 // `setpriv --inh-caps ... --ambient-caps ...`, file capabilities).
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tcpsight {
 
 // The capabilities among those four that the process lacks (empty: enough).
 std::vector<std::string> missing_capabilities();
+
+// Capabilities that are not needed but whose absence hides something, each with what
+// (CAP_SYS_PTRACE: other users' /proc/PID/fd and ns/net; CAP_DAC_READ_SEARCH: tracefs;
+// CAP_SYSLOG: kallsyms addresses). Empty for root.
+std::vector<std::pair<std::string, std::string>> missing_optional_capabilities();
 
 } // namespace tcpsight
