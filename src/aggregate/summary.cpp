@@ -1,24 +1,12 @@
 #include "aggregate/summary.h"
 
 #include <algorithm>
-#include <bpf/bpf.h>
+
+#include "core/map_entries.h"
 
 namespace tcpsight {
 
-std::vector<AggEntry> read_summary_map(int fd)
-{
-	std::vector<AggEntry> out;
-	ts_agg_key key{}, next{};
-	ts_agg_key* prev = nullptr;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		ts_agg_val val;
-		if (bpf_map_lookup_elem(fd, &next, &val) == 0)
-			out.emplace_back(next, val);
-		key = next;
-		prev = &key;
-	}
-	return out;
-}
+std::vector<AggEntry> read_summary_map(int fd) { return map_entries<ts_agg_key, ts_agg_val>(fd); }
 
 SummaryRow summary_row_of(const ts_agg_key& k, const ts_agg_val& v)
 {

@@ -6,6 +6,7 @@
 
 #include "core/failure.h"
 #include "core/ladder_loader.h"
+#include "core/map_entries.h"
 #include "core/net_counters.h"
 #include "core/program_needs.h"
 #include "portcontend.skel.h"
@@ -82,18 +83,7 @@ bpf_map* PortCollector::lost_map() const { return skel_->maps.lost; }
 
 DestCounts PortCollector::counts() const
 {
-	DestCounts now;
-	int fd = bpf_map__fd(skel_->maps.dest_summary);
-	pc_dest_key key{}, next{};
-	pc_dest_key* prev = nullptr;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		pc_dest_val v;
-		if (bpf_map_lookup_elem(fd, &next, &v) == 0)
-			now.emplace_back(next, v);
-		key = next;
-		prev = &key;
-	}
-	return now;
+	return map_entries<pc_dest_key, pc_dest_val>(bpf_map__fd(skel_->maps.dest_summary));
 }
 
 HeldByDest PortCollector::census(uint32_t netns, KnobCache& knobs) const

@@ -100,10 +100,13 @@ private:
 void serve_metrics(const Exporter& exporter, const HttpServerOptions& o, const std::function<void()>& on_listening)
 {
 	httplib::Server svr;
-	svr.new_task_queue = [] { return new BoundedPool(4, 64); };
-	svr.set_read_timeout(5, 0);
+	// Thread per connection (the library's model): 8 workers, 16 queued connections, and
+	// 2 s to send a request (a scraper sends it at once) bound what slow clients cost: a
+	// scrape behind them waits at most (16 + 8 + the listen backlog) / 8 x 2 s.
+	svr.new_task_queue = [] { return new BoundedPool(8, 16); };
+	svr.set_read_timeout(2, 0);
 	svr.set_write_timeout(5, 0);
-	svr.set_keep_alive_timeout(5);
+	svr.set_keep_alive_timeout(2);
 	svr.set_keep_alive_max_count(100);
 	svr.set_payload_max_length(4096); // GETs carry no body
 

@@ -8,6 +8,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <netinet/in.h>
@@ -213,7 +214,7 @@ TEST_CASE("exporter: Prometheus stores the kernel's counts with owners and cause
 	if (expected_source() != "tracepoint") {
 		CHECK(prom.value("tcpsight_timewait_decisions_total" +
 				 sel(tw, dest + ",decision=\"rejected\",reason=\"reuse_off\"")) == 3);
-		CHECK(prom.value("tcpsight_port_search_probes_total" + sel(tw, dest)) >= 3);
+		CHECK(prom.value("tcpsight_port_search_probes_total" + sel(tw, dest)) == 3);
 	}
 	CHECK(prom.value("tcpsight_events_lost_total{tool=\"tcpdrops\"}") == 0);
 	CHECK(prom.value("tcpsight_hook_info{tool=\"portcontend\",hook=\"port-search\",rung=\"" + expected_source() +
@@ -232,7 +233,7 @@ TEST_CASE("exporter: Prometheus stores the kernel's counts with owners and cause
 	CHECK(exporter.exit_code() == 0);
 }
 
-TEST_CASE("exporter: bad requests get 404/405, OpenMetrics on request, slow clients stall nothing", "[host][exporter]")
+TEST_CASE("exporter: bad requests get 404/405, OpenMetrics on request, slow clients stall nothing", "[host][exporter][http]")
 {
 	require_root();
 	int port = free_port();
@@ -276,14 +277,25 @@ TEST_CASE("exporter: bad requests get 404/405, OpenMetrics on request, slow clie
 		connect(hfd, (sockaddr*)&a, sizeof(a));
 		send(hfd, huge.data(), huge.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 	}
-	// Collection goes on meanwhile: once the slow ones time out, the page is fresh.
-	sleep_ms(bound_ms(7000));
+	// Collection goes on meanwhile, and a scrape gets through once the slow ones ahead
+	// of it time out (2 s each, 8 at a time): /healthz then says the page is fresh.
+	httplib::Client late("127.0.0.1", port);
+	late.set_connection_timeout(bound_ms(30000) / 1000, 0);
+	late.set_read_timeout(bound_ms(30000) / 1000, 0);
+	auto t0 = std::chrono::steady_clock::now();
+	auto after = late.Get("/healthz");
+	auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
 	close_all(slow);
 	close(hfd);
-	auto after = httplib::Client("127.0.0.1", port).Get("/healthz");
 	REQUIRE(after);
+	INFO("a scrape behind 200 slow clients waited " << waited.count() << " ms");
 	CHECK(after->status == 200);
-	CHECK(proc_status_kb(exporter.pid(), "VmHWM") < 64 * 1024);
+	long hwm_kb = proc_status_kb(exporter.pid(), "VmHWM");
+#ifdef TCPSIGHT_ASAN
+	WARN("peak RSS not bounded under ASan (shadow memory and quarantine): " << hwm_kb << " kB");
+#else
+	CHECK(hwm_kb < 64 * 1024);
+#endif
 	exporter.stop();
 	CHECK(exporter.exit_code() == 0);
 }
@@ -488,7 +500,9 @@ TEST_CASE("exporter soak: 100k client connections, ports folded in the kernel, e
 	CHECK(page.find("tcpsight_series_folded") == std::string::npos);
 	long rss_late = proc_status_kb(exporter.pid(), "VmRSS");
 	INFO("VmRSS " << rss_early << " kB after " << n / 10 << " connects, " << rss_late << " kB after " << n);
+#ifndef TCPSIGHT_ASAN // ASan's quarantine holds freed memory: RSS is not the exporter's
 	CHECK(rss_late - rss_early < 4096);
+#endif
 	exporter.stop();
 	CHECK(exporter.exit_code() == 0);
 }
