@@ -184,7 +184,6 @@ std::vector<SummaryRow> DropsCollector::all_counts()
 			r.sum_ns += t.sum_ns;
 			t = r;
 			v.count = 0; // now counted in evicted_
-			evicted_keys_++;
 		}
 	}
 	std::map<std::string, SummaryRow> merged = evicted_;

@@ -75,7 +75,6 @@ public:
 	void refresh_fold_ranges(KnobCache& knobs);
 	static constexpr uint64_t kIdleEvictNs = 600ull * 1000000000ull; // 10 min
 	static constexpr size_t kEvictAbove = 8192;                      // of 16,384 keys
-	uint64_t evicted_keys() const { return evicted_keys_; }
 	// Events mode: what the syn-drop monitor needs from each event.
 	void note_event(const ts_event& e);
 	// Once a second: SYN drops the counters show since the previous tick, by cause and
@@ -104,7 +103,6 @@ private:
 	// Counts of keys moved out of the kernel's map (evicted when idle), by key bytes.
 	std::map<std::string, SummaryRow> evicted_;
 	bool fold_default_set_ = false;
-	uint64_t evicted_keys_ = 0;
 	// Per netns: cumulative final-ACK overflows, listener ports named since the last tick.
 	std::map<uint32_t, uint64_t> ack_overflows_;
 	std::map<uint32_t, std::vector<uint16_t>> recent_ports_;

@@ -105,10 +105,16 @@ void Exporter::start()
 	pf.forced = o_.forced;
 	ports_ = std::make_unique<PortCollector>(features_, netns_dir_, pf, CollectMode::Counts);
 	ports_->start();
-	try { // the accept-queue gauges and the listeners' owners
-		listeners_ = std::make_unique<SocketSnapshot>(1u << 10 /* TCP_LISTEN */);
-	} catch (const Failure& f) {
-		std::fprintf(stderr, "tcpsight-exporter: warning: no listener gauges: %s\n", f.what());
+	// The accept-queue gauges and the listeners' owners: the syn-drop monitor's listener
+	// snapshot where it loaded one (iter rung), else one of our own.
+	listeners_ = drops_->listener_snapshot();
+	if (!listeners_) {
+		try {
+			own_listeners_ = std::make_unique<SocketSnapshot>(1u << 10 /* TCP_LISTEN */);
+			listeners_ = own_listeners_.get();
+		} catch (const Failure& f) {
+			std::fprintf(stderr, "tcpsight-exporter: warning: no listener gauges: %s\n", f.what());
+		}
 	}
 }
 
@@ -132,11 +138,6 @@ std::string Exporter::process_of_listener(uint32_t netns, uint16_t port)
 	return o ? o->process : std::string();
 }
 
-static bool port_listed(const std::vector<uint16_t>& ports, uint16_t p)
-{
-	return ports.empty() || std::find(ports.begin(), ports.end(), p) != ports.end();
-}
-
 void Exporter::listener_gauges(Gathered& g, const std::vector<uint32_t>& netns_list)
 {
 	if (!listeners_)
@@ -146,7 +147,7 @@ void Exporter::listener_gauges(Gathered& g, const std::vector<uint32_t>& netns_l
 		if (!path)
 			continue;
 		for (const auto& s : listeners_->read(*path)) {
-			if (!port_listed(o_.ports, s.t.lport))
+			if (!drops_->port_wanted(s.t.lport)) // --port, as the counts are filtered
 				continue;
 			// Sticky (ListenerOwners): a counter keeps its series after the listener
 			// closes or its owner cannot be read for a moment.

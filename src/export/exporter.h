@@ -75,7 +75,8 @@ private:
 	DecodeContext ctx_;
 	std::unique_ptr<DropsCollector> drops_;
 	std::unique_ptr<PortCollector> ports_;
-	std::unique_ptr<SocketSnapshot> listeners_;
+	const SocketSnapshot* listeners_ = nullptr; // drops_'s or own_listeners_
+	std::unique_ptr<SocketSnapshot> own_listeners_;
 	ListenerOwners owners_{netns_dir_};
 	SeriesCap cap_;
 	// SYN drops the counters showed, by (netns, port, cause): the monitor reports
