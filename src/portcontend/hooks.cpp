@@ -18,7 +18,8 @@ std::vector<HookSpec> portcontend_hooks()
 		  "ports probed, each TIME_WAIT decision and its reason (TWRecycled counts recycling per netns); "
 		  "connects through io_uring; the search time of a blocking connect() to a remote peer (it is "
 		  "timed from SYN_SENT to connect()'s return, syscalls:sys_exit_connect, for non-blocking and "
-		  "failed connects, and to the handshake for loopback ones; see connect-return)"},
+		  "failed connects, and to the handshake for loopback ones; see connect-return); the search "
+		  "time alone: it also holds the SYN's send (and a loopback handshake), tens of us"},
 	     }},
 	    // Only with port-search on its tracepoint rung: where the search time ends.
 	    {"connect-return",

@@ -115,6 +115,7 @@ std::vector<JsonObject> parse_json_lines(const std::string& text)
 
 std::string str(const JsonObject& o, const std::string& key) { return o.at(key).text; }
 long long num(const JsonObject& o, const std::string& key) { return std::stoll(o.at(key).text); }
+double dbl(const JsonObject& o, const std::string& key) { return std::stod(o.at(key).text); }
 bool has(const JsonObject& o, const std::string& key) { return o.count(key) > 0; }
 
 } // namespace tcpsight::test

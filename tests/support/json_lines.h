@@ -21,6 +21,7 @@ std::vector<JsonObject> parse_json_lines(const std::string& text);
 // Convenience accessors; throw std::out_of_range when absent.
 std::string str(const JsonObject& o, const std::string& key);
 long long num(const JsonObject& o, const std::string& key);
+double dbl(const JsonObject& o, const std::string& key); // a number that may have a fraction
 bool has(const JsonObject& o, const std::string& key);
 
 } // namespace tcpsight::test
