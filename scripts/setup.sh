@@ -62,6 +62,21 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 # systemd unit's verifier, the Kubernetes manifests' linters.
 $SUDO apt-get install -y -qq --no-install-recommends \
 	prometheus systemd yamllint python3-yaml python3-kubernetes
+# The seed's collapse with the real stack (label seed: tests/seed/nginx_phpfpm.sh). Their
+# services must not start here (nginx would take port 80): a policy-rc.d that refuses
+# starts, only while they install, unless the machine already has one.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# tcpsight setup: no service starts while the seed test packages install\nexit 101\n' |
+		$SUDO tee "$policy" >/dev/null
+	$SUDO chmod 755 "$policy"
+	trap '$SUDO rm -f "$policy"' EXIT
+	$SUDO apt-get install -y -qq --no-install-recommends nginx-light php-fpm wrk
+	$SUDO rm -f "$policy"
+	trap - EXIT
+else
+	$SUDO apt-get install -y -qq --no-install-recommends nginx-light php-fpm wrk
+fi
 # Packaging (scripts/package.sh) and its proof (label package): man pages from --help,
 # lintian, a clean Debian 12 root to install into.
 $SUDO apt-get install -y -qq --no-install-recommends help2man lintian debootstrap

@@ -65,7 +65,11 @@ std::string port_hint(const DestRow& row, const std::string& daddr, const std::o
 	double mean_probes = d.connects ? (double)d.probes_sum / d.connects : 0;
 	double search_us = d.searches ? (double)d.search_ns_sum / d.searches / 1000.0 : 0;
 	bool exhausted = d.eaddrnotavail > 0 || (range && mean_probes > range / 2.0);
-	bool slow = (range && mean_probes > 8) || search_us >= kSlowSearchUs;
+	// The interval the collapse begins in mixes fast connects with slow ones: a mean
+	// still under the threshold, but the half full and its slowest 1% past it.
+	bool half_full = range > 1 && row.held_tw_first && *row.held_tw_first >= (range & ~1ULL) / 2;
+	bool slow_tail = half_full && hist_quantile_us(d.search_hist, PC_HIST_BUCKETS, 0.99) >= kSlowSearchUs;
+	bool slow = (range && mean_probes > 8) || search_us >= kSlowSearchUs || slow_tail;
 	if (!exhausted && !slow)
 		return "";
 

@@ -149,6 +149,34 @@ TEST_CASE("port hints name the cause and the knobs", "[unit]")
 	CHECK(port_hint(calm, "10.0.0.2", k).empty());
 }
 
+TEST_CASE("a crowded half-range is named in the interval the collapse begins in", "[unit]")
+{
+	DestRow r;
+	r.key.family = AF_INET;
+	r.key.dport = 9000;
+	r.d.connects = r.d.searches = r.d.ok = 3553;
+	r.d.search_ns_sum = 3553ULL * 424000; // mean 424 us: fast connects, then slow ones
+	r.d.search_hist[4] = 3400;            // 16-31 us
+	r.d.search_hist[12] = 153;            // 4-8 ms
+	r.held_tw = 28198;
+	NetnsKnobs k;
+	k.port_range_low = 10000;
+	k.port_range_high = 65535;
+	k.tcp_tw_reuse = 0;
+	r.held_tw_first = 27767; // one port of the half still free: not yet
+	CHECK(port_hint(r, "127.0.0.1", k).empty());
+	r.held_tw_first = 27768;
+	std::string h = port_hint(r, "127.0.0.1", k);
+	INFO(h);
+	CHECK(h.rfind("connect() to 127.0.0.1:9000 spends 424 us choosing a port: 28198 TIME_WAIT sockets toward it hold "
+		      "27768 of the 27768 ports connect() tries first",
+		      0) == 0);
+	CHECK(h.find("tcp_tw_reuse=0: set it to 1") != std::string::npos);
+	r.d.search_hist[12] = 0; // the half full but every search fast (tcp_tw_reuse=1 recycles): quiet
+	r.d.search_hist[4] = 3553;
+	CHECK(port_hint(r, "127.0.0.1", k).empty());
+}
+
 TEST_CASE("portcontend flag errors: one line, a hint, exit 2", "[unit]")
 {
 	for (auto args : {std::vector<std::string>{"--dport", "0"}, std::vector<std::string>{"--pid", "-3"},
