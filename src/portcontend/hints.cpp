@@ -66,9 +66,15 @@ std::string port_hint(const DestRow& row, const std::string& daddr, const std::o
 	double search_us = d.searches ? (double)d.search_ns_sum / d.searches / 1000.0 : 0;
 	bool exhausted = d.eaddrnotavail > 0 || (range && mean_probes > range / 2.0);
 	// The interval the collapse begins in mixes fast connects with slow ones: a mean
-	// still under the threshold, but the half full and its slowest 1% past it.
+	// still under the threshold. But once TIME_WAIT holds the whole half and cannot be
+	// recycled toward this destination (tcp_tw_reuse 0, or 2 off loopback), every later
+	// connect() walks it: that with the slowest 1% past the threshold is enough.
 	bool half_full = range > 1 && row.held_tw_first && *row.held_tw_first >= (range & ~1ULL) / 2;
-	bool slow_tail = half_full && hist_quantile_us(d.search_hist, PC_HIST_BUCKETS, 0.99) >= kSlowSearchUs;
+	bool loopback = daddr.rfind("127.", 0) == 0 || daddr == "::1" || daddr.rfind("::ffff:127.", 0) == 0;
+	int64_t reuse = k && k->tcp_tw_reuse ? *k->tcp_tw_reuse : -1;
+	bool no_recycling = reuse == 0 || (reuse == 2 && !loopback);
+	bool slow_tail = half_full && no_recycling &&
+			 hist_quantile_us(d.search_hist, PC_HIST_BUCKETS, 0.99) >= kSlowSearchUs;
 	bool slow = (range && mean_probes > 8) || search_us >= kSlowSearchUs || slow_tail;
 	if (!exhausted && !slow)
 		return "";
