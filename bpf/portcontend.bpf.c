@@ -27,6 +27,10 @@ const volatile __u32 filter_pid = 0;
 /* check_established's argument count from BTF: 6 on 6.15+ (ae9d5b19b322 added
  * rcu_lookup and hash); the kprobe rung reads rcu_lookup only when it exists. */
 const volatile __u8 check_est_nargs = 4;
+/* 5.17+ reads any pointer argument from the context (core_fixes.bpf.h CTX_ANY_PTR_ARG). */
+const volatile __u8 ctx_reads_any_pointer = 0;
+/* Each fexit target's argument count from BTF (enum pc_fexit_target; fexit_ret()). */
+const volatile __u8 fexit_nargs[PC_FX_TARGETS] = {};
 
 #define EADDRNOTAVAIL 99
 #define EINPROGRESS 115
@@ -331,22 +335,20 @@ int BPF_PROG(hash_connect__fentry, struct inet_timewait_death_row *death_row, st
 SEC("fexit/__inet_hash_connect")
 int BPF_PROG(hash_connect__fexit, struct inet_timewait_death_row *death_row, struct sock *sk)
 {
-	__u64 ret = 0;
+	__u64 ret = fexit_ret(ctx, fexit_nargs[PC_FX_HASH_CONNECT]);
 
-	bpf_get_func_ret(ctx, &ret);
 	hash_connect_exit((int)ret, TS_SRC_FENTRY);
 	return 0;
 }
 
-/* bpf_get_func_arg_cnt tells the 6.15+ prototype (with rcu_lookup) from older ones. */
-static __always_inline void check_est_fexit(void *ctx)
+/* The argument count tells the 6.15+ prototype (rcu_lookup, hash) from older ones. */
+static __always_inline void check_est_fexit(const unsigned long long *ctx, __u8 nargs)
 {
-	__u64 twp = 0, rcu = 0, ret = 0;
+	__u64 twp = 0, rcu = 0, ret = fexit_ret(ctx, nargs);
 
-	bpf_get_func_arg(ctx, 3, &twp);
-	if (bpf_get_func_arg_cnt(ctx) >= 5)
-		bpf_get_func_arg(ctx, 4, &rcu);
-	bpf_get_func_ret(ctx, &ret);
+	CTX_ANY_PTR_ARG(twp, ctx, 24, ctx_reads_any_pointer); /* twp: arg 3 */
+	if (nargs >= 5)
+		rcu = ctx[4];
 	check_established_exit(twp, rcu & 1, (int)ret);
 }
 
@@ -371,11 +373,11 @@ static __always_inline void check_est_return(int ret)
 }
 
 /* The same programs for __inet_check_established and __inet6_check_established. */
-#define CHECK_EST_PROGS(name, fn)                                                  \
+#define CHECK_EST_PROGS(name, fn, FX)                                              \
 	SEC("fexit/" #fn)                                                          \
 	int BPF_PROG(name##__fexit)                                                \
 	{                                                                          \
-		check_est_fexit(ctx);                                              \
+		check_est_fexit(ctx, fexit_nargs[FX]);                             \
 		return 0;                                                          \
 	}                                                                          \
 	SEC("kprobe/" #fn)                                                         \
@@ -391,15 +393,14 @@ static __always_inline void check_est_return(int ret)
 		return 0;                                                          \
 	}
 
-CHECK_EST_PROGS(check_est, __inet_check_established)
-CHECK_EST_PROGS(check_est6, __inet6_check_established)
+CHECK_EST_PROGS(check_est, __inet_check_established, PC_FX_CHECK_EST)
+CHECK_EST_PROGS(check_est6, __inet6_check_established, PC_FX_CHECK_EST6)
 
 SEC("fexit/tcp_twsk_unique")
 int BPF_PROG(twsk_unique__fexit, struct sock *sk, struct sock *sktw, void *twp)
 {
-	__u64 ret = 0;
+	__u64 ret = fexit_ret(ctx, fexit_nargs[PC_FX_TWSK_UNIQUE]);
 
-	bpf_get_func_ret(ctx, &ret);
 	twsk_unique_exit(sk, sktw, (__u64)twp, (int)ret, TS_SRC_FENTRY);
 	return 0;
 }

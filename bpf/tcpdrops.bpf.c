@@ -36,6 +36,8 @@ const volatile __u8 kfree_skips_listen_overflow = 0;
 const volatile __u8 ct_cause_source = 0;
 /* slow-accept: report accepts that waited longer than this (event mode). */
 const volatile __u64 accept_wait_ns = 0;
+/* Each fexit target's argument count from BTF (enum ts_fexit_target; fexit_ret()). */
+const volatile __u8 fexit_nargs[TS_FX_TARGETS] = {};
 
 /* ---- retransmits ---------------------------------------------------------- */
 
@@ -103,9 +105,8 @@ int BPF_PROG(retransmit__tracepoint, const struct sock *sk, const struct sk_buff
 SEC("fexit/__tcp_retransmit_skb")
 int BPF_PROG(retransmit__fentry, struct sock *sk, struct sk_buff *skb, int segs)
 {
-	__u64 ret = 0;
+	__u64 ret = fexit_ret(ctx, fexit_nargs[TS_FX_RETRANSMIT]);
 
-	bpf_get_func_ret(ctx, &ret);
 	handle_retransmit(sk, (__s32)ret, segs, TS_SRC_FENTRY, false);
 	return 0;
 }
@@ -504,14 +505,13 @@ static __always_inline bool unstash(enum stashed_fn fn, struct call_args *out)
 
 /*
  * The same three programs for tcp_v4_syn_recv_sock and tcp_v6_syn_recv_sock.
- * bpf_get_func_ret (5.17) finds the return value whatever the argument count.
+ * The return value's slot follows the argument count (6, 7 by 6.18): fexit_ret().
  */
-#define SYN_RECV_SOCK_PROGS(fam)                                                                   \
+#define SYN_RECV_SOCK_PROGS(fam, FX)                                                               \
 	SEC("fexit/tcp_" #fam "_syn_recv_sock")                                                     \
 	int BPF_PROG(syn_recv_sock_##fam##__fentry, const struct sock *sk, struct sk_buff *skb)      \
 	{                                                                                            \
-		__u64 ret = 0;                                                                      \
-		bpf_get_func_ret(ctx, &ret);                                                        \
+		__u64 ret = fexit_ret(ctx, fexit_nargs[FX]);                                         \
 		handle_syn_recv_sock(sk, skb, ret, TS_SRC_FENTRY);                                  \
 		return 0;                                                                           \
 	}                                                                                            \
@@ -531,8 +531,8 @@ static __always_inline bool unstash(enum stashed_fn fn, struct call_args *out)
 		return 0;                                                                           \
 	}
 
-SYN_RECV_SOCK_PROGS(v4)
-SYN_RECV_SOCK_PROGS(v6)
+SYN_RECV_SOCK_PROGS(v4, TS_FX_SYN_RECV_V4)
+SYN_RECV_SOCK_PROGS(v6, TS_FX_SYN_RECV_V6)
 
 /* ---- syn-drop per SYN: the kernel's own predicate at tcp_conn_request ------ */
 
@@ -670,9 +670,8 @@ static __always_inline void handle_accept(const struct sock *listener, const str
 SEC("fexit/inet_csk_accept")
 int BPF_PROG(accept__fentry, struct sock *sk)
 {
-	__u64 ret = 0;
+	__u64 ret = fexit_ret(ctx, fexit_nargs[TS_FX_ACCEPT]);
 
-	bpf_get_func_ret(ctx, &ret);
 	handle_accept(sk, (const void *)ret, TS_SRC_FENTRY);
 	return 0;
 }
@@ -798,9 +797,8 @@ static __always_inline void ct_note_clash(const struct nf_conntrack_tuple_hash *
 SEC("fexit/early_drop")
 int BPF_PROG(ct_early_drop__fentry, struct net *net, unsigned int hash)
 {
-	__u64 ret = 0;
+	__u64 ret = fexit_ret(ctx, fexit_nargs[TS_FX_CT_EARLY_DROP]);
 
-	bpf_get_func_ret(ctx, &ret);
 	ct_note_early_drop(ret);
 	return 0;
 }
@@ -808,9 +806,8 @@ int BPF_PROG(ct_early_drop__fentry, struct net *net, unsigned int hash)
 SEC("fexit/__nf_conntrack_alloc")
 int BPF_PROG(ct_alloc__fentry, struct net *net, const struct nf_conntrack_zone *zone)
 {
-	__u64 ret = 0;
+	__u64 ret = fexit_ret(ctx, fexit_nargs[TS_FX_CT_ALLOC]);
 
-	bpf_get_func_ret(ctx, &ret);
 	ct_note_alloc(zone, ret);
 	return 0;
 }
@@ -818,9 +815,8 @@ int BPF_PROG(ct_alloc__fentry, struct net *net, const struct nf_conntrack_zone *
 SEC("fexit/__nf_conntrack_confirm")
 int BPF_PROG(ct_confirm__fentry, struct sk_buff *skb)
 {
-	__u64 ret = 0;
+	__u64 ret = fexit_ret(ctx, fexit_nargs[TS_FX_CT_CONFIRM]);
 
-	bpf_get_func_ret(ctx, &ret);
 	ct_note_confirm(ret);
 	return 0;
 }
@@ -828,9 +824,8 @@ int BPF_PROG(ct_confirm__fentry, struct sk_buff *skb)
 SEC("fexit/nf_ct_resolve_clash")
 int BPF_PROG(ct_clash__fentry, struct sk_buff *skb, struct nf_conntrack_tuple_hash *h)
 {
-	__u64 ret = 0;
+	__u64 ret = fexit_ret(ctx, fexit_nargs[TS_FX_CT_CLASH]);
 
-	bpf_get_func_ret(ctx, &ret);
 	ct_note_clash(h, ret);
 	return 0;
 }

@@ -74,4 +74,55 @@ static __always_inline __u32 sk_max_ack_backlog(const struct sock *sk)
  * we claim (5.5+), so no flavor is needed; reads go through CO-RE.
  */
 
+/*
+ * An fexit program's return value without bpf_get_func_ret(), which came in 5.17
+ * (f92c1e183604, "bpf: Add get_func_[arg|ret|arg_cnt] helpers") with
+ * bpf_get_func_arg() and bpf_get_func_arg_cnt(). Every fexit trampoline (5.5+)
+ * passes the value in the context slot after the last argument, ctx[nr_args], typed
+ * by the verifier from the function's BTF. The verifier takes a context offset only
+ * as a constant in the instruction, so the slot is picked among constants by the
+ * argument count userspace reads from the running kernel's BTF into frozen rodata
+ * (`fexit_nargs`): exactly one case stays live. Counts that changed: inet_csk_accept
+ * 4 -> 2 in 6.10 (92ef0fd55ac8, proto_accept_arg); __inet_check_established 4 -> 6
+ * (rcu_lookup, hash) and __inet_hash_connect 4 -> 5 (hash_port0) in 6.15;
+ * tcp_v{4,6}_syn_recv_sock 6 -> 7 (opt_child_init) by 6.18.
+ * Each load is written in assembly: clang would otherwise fold the cases into one
+ * load from ctx + nargs * 8, a modified context pointer the verifier refuses.
+ */
+#define FEXIT_SLOT_LOAD(v, ctx, off) asm volatile("%0 = *(u64 *)(%1 + " #off ")" : "=r"(v) : "r"(ctx))
+
+static __always_inline __u64 fexit_ret(const unsigned long long *ctx, __u8 nargs)
+{
+	__u64 v = 0;
+
+	switch (nargs) {
+	case 1: FEXIT_SLOT_LOAD(v, ctx, 8); break;
+	case 2: FEXIT_SLOT_LOAD(v, ctx, 16); break;
+	case 3: FEXIT_SLOT_LOAD(v, ctx, 24); break;
+	case 4: FEXIT_SLOT_LOAD(v, ctx, 32); break;
+	case 5: FEXIT_SLOT_LOAD(v, ctx, 40); break;
+	case 6: FEXIT_SLOT_LOAD(v, ctx, 48); break;
+	case 7: FEXIT_SLOT_LOAD(v, ctx, 56); break;
+	case 8: FEXIT_SLOT_LOAD(v, ctx, 64); break;
+	}
+	return v;
+}
+
+/*
+ * A pointer argument to anything but a struct (check_established's
+ * `struct inet_timewait_sock **twp`) is readable from an fentry/fexit context only
+ * since 5.17 (bb6728d75611, "bpf: Allow access to int pointer arguments in tracing
+ * programs"); 5.10's btf_ctx_access() refuses the load ("is not a struct"). There
+ * the slot is copied out of the trampoline's argument array instead. `direct` is
+ * frozen rodata set by userspace (the kernel has bpf_get_func_arg, 5.17 too), so
+ * one branch stays live.
+ */
+#define CTX_ANY_PTR_ARG(v, ctx, off, direct)                                             \
+	do {                                                                              \
+		if (direct)                                                               \
+			FEXIT_SLOT_LOAD(v, ctx, off);                                     \
+		else                                                                      \
+			bpf_probe_read_kernel(&(v), sizeof(v), (const char *)(ctx) + (off)); \
+	} while (0)
+
 #endif

@@ -13,6 +13,19 @@
 #endif
 
 /* What happened. Stable numbering: it is part of the in-kernel aggregation key. */
+/* tcpdrops' fexit targets: index into the fexit_nargs rodata (core_fixes.bpf.h). */
+enum ts_fexit_target {
+	TS_FX_RETRANSMIT,    /* __tcp_retransmit_skb */
+	TS_FX_SYN_RECV_V4,   /* tcp_v4_syn_recv_sock */
+	TS_FX_SYN_RECV_V6,   /* tcp_v6_syn_recv_sock */
+	TS_FX_ACCEPT,        /* inet_csk_accept */
+	TS_FX_CT_EARLY_DROP, /* early_drop */
+	TS_FX_CT_ALLOC,      /* __nf_conntrack_alloc */
+	TS_FX_CT_CONFIRM,    /* __nf_conntrack_confirm */
+	TS_FX_CT_CLASH,      /* nf_ct_resolve_clash */
+	TS_FX_TARGETS,
+};
+
 enum ts_kind {
 	TS_KIND_NONE = 0,
 	TS_KIND_RETRANS = 1,         /* a data/SYN segment retransmitted */

@@ -8,6 +8,15 @@
 
 #include "shared/events.h"
 
+/* portcontend's fexit targets: index into the fexit_nargs rodata (core_fixes.bpf.h). */
+enum pc_fexit_target {
+	PC_FX_HASH_CONNECT, /* __inet_hash_connect */
+	PC_FX_CHECK_EST,    /* __inet_check_established */
+	PC_FX_CHECK_EST6,   /* __inet6_check_established */
+	PC_FX_TWSK_UNIQUE,  /* tcp_twsk_unique */
+	PC_FX_TARGETS,
+};
+
 enum pc_kind {
 	PC_KIND_CONNECT = 1,     /* one connect()'s port search */
 	PC_KIND_TW_DECISION = 2, /* a TIME_WAIT socket reused or rejected */

@@ -117,9 +117,13 @@ void start_tool(const char* tool, const CommonOptions& o)
 			      "run with sudo, or give the user CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN "
 			      "(systemd AmbientCapabilities=, setpriv --ambient-caps)");
 	}
-	if (geteuid() != 0) // enough to run; say once what the rest hides
+	if (geteuid() != 0) { // enough to run; say once what the rest hides
 		for (const auto& [cap, loses] : missing_optional_capabilities())
 			std::fprintf(stderr, "%s: note: without %s, %s\n", tool, cap.c_str(), loses.c_str());
+		if (auto shortfall = memlock_shortfall())
+			throw Failure(*shortfall, "raise the limit for the service (systemd LimitMEMLOCK=64M or more, "
+						  "prlimit --memlock=...), or add CAP_SYS_RESOURCE");
+	}
 	struct stat st;
 	if (stat("/sys/kernel/btf/vmlinux", &st) != 0)
 		throw Failure("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing)",

@@ -56,6 +56,7 @@ void DropsCollector::configure(tcpdrops_bpf& skel)
 	ro->aggregate = mode_ == CollectMode::Counts;
 	ro->include_unspecified = filter_.all_reasons;
 	ro->retransmit_tp_has_err = features_.tracepoint_arg_count("tcp_retransmit_skb") == 3;
+	fill_fexit_nargs(features_, ladder_, kTcpdropsFexitTargets, kTcpdropsFexitTargetCount, ro->fexit_nargs);
 	const RungSpec* lo = ladder_.chosen("listen-overflow");
 	ro->kfree_skips_listen_overflow = lo && !lo->program.empty();
 	ro->accept_wait_ns = (uint64_t)filter_.accept_wait_ms * 1000000ull;

@@ -57,11 +57,11 @@ const Kallsyms& KernelFeatures::kallsyms()
 
 int KernelFeatures::func_arg_count(const std::string& func)
 {
-	const struct btf* b = vmlinux_btf();
-	int id = b ? btf__find_by_name_kind(b, func.c_str(), BTF_KIND_FUNC) : -1;
-	if (id < 0)
+	FuncBtf f = find_func_btf(func);
+	if (f.id < 0 || !f.btf)
 		return -1;
-	const struct btf_type* proto = btf__type_by_id(b, btf__type_by_id(b, id)->type);
+	const struct btf* b = f.btf;
+	const struct btf_type* proto = btf__type_by_id(b, btf__type_by_id(b, f.id)->type);
 	return proto && btf_is_func_proto(proto) ? btf_vlen(proto) : -1;
 }
 
@@ -132,8 +132,10 @@ KernelFeatures::FuncBtf KernelFeatures::find_func_btf(const std::string& func)
 	if (!vmlinux)
 		return f;
 	f.id = btf__find_by_name_kind(vmlinux, func.c_str(), BTF_KIND_FUNC);
-	if (f.id > 0)
+	if (f.id > 0) {
+		f.btf = vmlinux;
 		return f;
+	}
 	f.id = -1;
 	auto try_module = [&](const std::string& name) {
 		ModuleBtf* m = module_btf(name);
@@ -141,6 +143,7 @@ KernelFeatures::FuncBtf KernelFeatures::find_func_btf(const std::string& func)
 		if (id > 0) {
 			f.id = id;
 			f.obj_fd = m->fd;
+			f.btf = m->btf;
 		}
 		return id > 0;
 	};

@@ -38,8 +38,9 @@ public:
 	// kernel's __BPF_FUNC_MAX_ID (ids are uapi, never renumbered).
 	virtual Probe helper(int id);
 
-	// Number of parameters of a vmlinux function per BTF (-1 if unknown): for
-	// prototypes that grew (check_established gained rcu_lookup, hash in 6.15).
+	// Number of parameters of a function per BTF, vmlinux or its module's (-1 if
+	// unknown): for prototypes that changed (check_established gained rcu_lookup and
+	// hash in 6.15), and for where an fexit program finds the return value.
 	int func_arg_count(const std::string& func);
 
 	// Arguments of a BTF-enabled tracepoint (btf_trace_<name>), the hidden first
@@ -62,6 +63,7 @@ public:
 	struct FuncBtf {
 		int id = -1;
 		int obj_fd = -1;
+		const struct btf* btf = nullptr; // where `id` is
 	};
 	FuncBtf find_func_btf(const std::string& func);
 

@@ -1,6 +1,9 @@
 #include "core/privileges.h"
 
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -52,6 +55,30 @@ std::vector<std::string> missing_capabilities()
 		if (!effective(data, c.bit))
 			missing.push_back(c.name);
 	return missing;
+}
+
+std::optional<std::string> memlock_shortfall()
+{
+	constexpr rlim_t kNeeded = 64ull << 20;
+	rlimit lim{};
+	if (getrlimit(RLIMIT_MEMLOCK, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= kNeeded)
+		return std::nullopt;
+	__user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+	__user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+	if (syscall(SYS_capget, &hdr, data) == 0 && effective(data, 24)) // CAP_SYS_RESOURCE: libbpf lifts it
+		return std::nullopt;
+	// Memory-cgroup accounting came in 5.11 with bpf_ktime_get_coarse_ns; libbpf
+	// tells the two apart by the same probe.
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_ktime_get_coarse_ns, nullptr) == 1)
+		return std::nullopt;
+	if (lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_MEMLOCK, &lim);
+	}
+	if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= kNeeded)
+		return std::nullopt;
+	return "this kernel (before 5.11) charges BPF maps to RLIMIT_MEMLOCK, which is " +
+	       std::to_string(lim.rlim_cur >> 10) + " KiB here and needs 64 MiB; without CAP_SYS_RESOURCE it cannot be raised";
 }
 
 } // namespace tcpsight

@@ -1,6 +1,17 @@
 #include "portcontend/hooks.h"
 
+#include "shared/portcontend_events.h"
+
 namespace tcpsight {
+
+const FexitTarget kPortcontendFexitTargets[] = {
+    {PC_FX_HASH_CONNECT, "__inet_hash_connect", "port-search"},
+    {PC_FX_CHECK_EST, "__inet_check_established", "port-search"},
+    {PC_FX_CHECK_EST6, "__inet6_check_established", "port-search"},
+    {PC_FX_TWSK_UNIQUE, "tcp_twsk_unique", "port-search"},
+};
+const size_t kPortcontendFexitTargetCount = sizeof(kPortcontendFexitTargets) / sizeof(kPortcontendFexitTargets[0]);
+static_assert(sizeof(kPortcontendFexitTargets) / sizeof(kPortcontendFexitTargets[0]) == PC_FX_TARGETS);
 
 std::vector<HookSpec> portcontend_hooks()
 {

@@ -4,6 +4,19 @@
 
 namespace tcpsight {
 
+const FexitTarget kTcpdropsFexitTargets[] = {
+    {TS_FX_RETRANSMIT, "__tcp_retransmit_skb", "retransmit"},
+    {TS_FX_SYN_RECV_V4, "tcp_v4_syn_recv_sock", "listen-overflow"},
+    {TS_FX_SYN_RECV_V6, "tcp_v6_syn_recv_sock", "listen-overflow"},
+    {TS_FX_ACCEPT, "inet_csk_accept", "slow-accept"},
+    {TS_FX_CT_EARLY_DROP, "early_drop", "conntrack"},
+    {TS_FX_CT_ALLOC, "__nf_conntrack_alloc", "conntrack"},
+    {TS_FX_CT_CONFIRM, "__nf_conntrack_confirm", "conntrack"},
+    {TS_FX_CT_CLASH, "nf_ct_resolve_clash", "conntrack-clash"},
+};
+const size_t kTcpdropsFexitTargetCount = sizeof(kTcpdropsFexitTargets) / sizeof(kTcpdropsFexitTargets[0]);
+static_assert(sizeof(kTcpdropsFexitTargets) / sizeof(kTcpdropsFexitTargets[0]) == TS_FX_TARGETS);
+
 std::vector<HookSpec> tcpdrops_hooks()
 {
 	return {

@@ -5,10 +5,14 @@
 #include <vector>
 
 #include "core/attach_ladder.h"
+#include "core/fexit_slots.h"
 
 namespace tcpsight {
 
 std::vector<HookSpec> tcpdrops_hooks();
+// Every function a tcpdrops fexit program is attached to (enum ts_fexit_target).
+extern const FexitTarget kTcpdropsFexitTargets[];
+extern const size_t kTcpdropsFexitTargetCount;
 // The hook whose rung produces a kind (for the `source` of summary rows).
 std::string hook_of_kind(uint8_t kind);
 // Every hook a kind needs loaded: its own, and those it learns from (conntrack's

@@ -1,5 +1,8 @@
 #include "support/scenario.h"
 
+#include <bpf/btf.h>
+#include "core/btf_enums.h"
+
 #include <arpa/inet.h>
 #include <catch2/catch_test_macros.hpp>
 #include <cerrno>
@@ -340,6 +343,17 @@ long proc_status_kb(pid_t pid, const std::string& field)
 }
 std::string portcontend_binary() { return TCPSIGHT_TOOLS_DIR "/portcontend"; }
 std::string exporter_binary() { return TCPSIGHT_TOOLS_DIR "/tcpsight-exporter"; }
+
+std::string drop_reason_or_site(const std::string& reason, const std::string& site)
+{
+	static const bool has_reasons = [] {
+		struct btf* b = btf__load_vmlinux_btf();
+		tcpsight::EnumNames names(b);
+		btf__free(b);
+		return names.has_drop_reasons();
+	}();
+	return has_reasons ? reason : site;
+}
 
 std::string expected_source()
 {

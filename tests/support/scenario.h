@@ -99,6 +99,10 @@ std::string exporter_binary();
 // The rung expected to produce events: "tracepoint" on the 6.18 host; the guest runs
 // set TCPSIGHT_EXPECT_SOURCE to fentry or kprobe (tests/vm/CMakeLists.txt).
 std::string expected_source();
+// A drop reason as tcpdrops names it on the running kernel: the kernel's enum name
+// (`reason`, skb_drop_reason, 5.17+), or before 5.17 the kfree_skb call site (`site`),
+// the name it reports in its place (docs/json.md).
+std::string drop_reason_or_site(const std::string& reason, const std::string& site);
 // [--attach RUNG when TCPSIGHT_ATTACH is set] + extra.
 std::vector<std::string> attach_args(std::vector<std::string> extra);
 // --json --netns PATH [--attach RUNG when TCPSIGHT_ATTACH is set] + extra.
