@@ -27,8 +27,6 @@ const volatile __u32 filter_pid = 0;
 /* check_established's argument count from BTF: 6 on 6.15+ (ae9d5b19b322 added
  * rcu_lookup and hash); the kprobe rung reads rcu_lookup only when it exists. */
 const volatile __u8 check_est_nargs = 4;
-/* 5.17+ reads any pointer argument from the context (core_fixes.bpf.h CTX_ANY_PTR_ARG). */
-const volatile __u8 ctx_reads_any_pointer = 0;
 /* Each fexit target's argument count from BTF (enum pc_fexit_target; fexit_ret()). */
 const volatile __u8 fexit_nargs[PC_FX_TARGETS] = {};
 
@@ -44,7 +42,6 @@ struct inflight {
 	__s8 last_tw;       /* -1 none, 0 rejected, 1 reused: the current candidate's verdict */
 	__u8 last_reason;
 	__u8 cur_rcu;       /* kprobe rung: this check_established call is the RCU pre-pass */
-	__u64 cur_twp;      /* kprobe rung: the call's twp */
 	__u64 cur_sk;       /* kprobe rung: tcp_twsk_unique's arguments */
 	__u64 cur_sktw;
 	__u64 cur_tw_twp;
@@ -210,12 +207,16 @@ out:
 	bpf_map_delete_elem(&inflight, &id);
 }
 
-/* One candidate port's outcome. `twp` is NULL for a bind()-bound port. */
-static __always_inline void check_established_exit(__u64 twp, bool rcu_lookup, int ret)
+/*
+ * One candidate port's outcome. A TIME_WAIT socket is recycled only through
+ * tcp_twsk_unique() saying so (last_tw == 1), so that verdict is the whole test:
+ * check_established's `twp` argument is never read (5.10's btf_ctx_access() refuses
+ * a pointer-to-pointer argument in an fexit program, and *twp would only repeat it).
+ */
+static __always_inline void check_established_exit(bool rcu_lookup, int ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
-	__u64 tw = 0;
 
 	if (!in)
 		return;
@@ -227,9 +228,7 @@ static __always_inline void check_established_exit(__u64 twp, bool rcu_lookup, i
 	}
 	in->c.probes++;
 	if (ret == 0) {
-		if (twp)
-			bpf_probe_read_kernel(&tw, sizeof(tw), (void *)twp);
-		if (tw || in->last_tw == 1)
+		if (in->last_tw == 1)
 			in->c.tw_reused++;
 	} else if (in->last_tw == 0 && in->last_reason < PC_TW_REASONS) {
 		in->c.tw_rejected[in->last_reason]++;
@@ -344,12 +343,11 @@ int BPF_PROG(hash_connect__fexit, struct inet_timewait_death_row *death_row, str
 /* The argument count tells the 6.15+ prototype (rcu_lookup, hash) from older ones. */
 static __always_inline void check_est_fexit(const unsigned long long *ctx, __u8 nargs)
 {
-	__u64 twp = 0, rcu = 0, ret = fexit_ret(ctx, nargs);
+	__u64 rcu = 0, ret = fexit_ret(ctx, nargs);
 
-	CTX_ANY_PTR_ARG(twp, ctx, 24, ctx_reads_any_pointer); /* twp: arg 3 */
 	if (nargs >= 5)
-		rcu = ctx[4];
-	check_established_exit(twp, rcu & 1, (int)ret);
+		rcu = ctx[4]; /* bool rcu_lookup (6.15+) */
+	check_established_exit(rcu & 1, (int)ret);
 }
 
 static __always_inline void check_est_enter(struct pt_regs *ctx)
@@ -359,7 +357,6 @@ static __always_inline void check_est_enter(struct pt_regs *ctx)
 
 	if (!in)
 		return;
-	in->cur_twp = PT_REGS_PARM4(ctx);
 	in->cur_rcu = check_est_nargs >= 5 ? (PT_REGS_PARM5(ctx) & 1) : 0;
 }
 
@@ -369,7 +366,7 @@ static __always_inline void check_est_return(int ret)
 	struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
 
 	if (in)
-		check_established_exit(in->cur_twp, in->cur_rcu, ret);
+		check_established_exit(in->cur_rcu, ret);
 }
 
 /* The same programs for __inet_check_established and __inet6_check_established. */
@@ -484,8 +481,8 @@ static __always_inline void tp_connect_result(const struct sock *sk, __u8 result
 
 	if (!st)
 		return; /* started before we attached, or filtered out */
-	e.netns = skc_netns((const void *)sk);
-	tuple_from_skc((const void *)sk, &e.t);
+	e.netns = skc_netns_btf(&sk->__sk_common);
+	tuple_from_skc_btf(&sk->__sk_common, &e.t);
 	e.ts_ns = bpf_ktime_get_boot_ns();
 	if (!st->search_ns && st->tid == bpf_get_current_pid_tgid())
 		st->search_ns = e.ts_ns - st->start_ns;
@@ -537,34 +534,46 @@ int connect_exit__tracepoint(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+/*
+ * Every TCP state change in the system comes here: the transitions that matter
+ * (CLOSE->SYN_SENT, out of SYN_SENT) are told from the arguments alone, before any
+ * read; the socket's fields are plain loads (a tp_btf argument is a BTF pointer);
+ * who connected (comm, cgroup) is read only when events are printed.
+ */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(connect_state__tracepoint, const struct sock *sk, int oldstate, int newstate)
 {
+	bool starts = oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT;
 	struct ts_tuple t = {};
 	__u32 netns;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (!starts && oldstate != TCP_SYN_SENT)
 		return 0;
-	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
+	/* sk_protocol: a u16 of its own since 5.6 (bf9765145b85), so a plain load. */
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	if (starts) {
 		__u64 key = (__u64)sk;
 		struct connect_start st = {};
 
-		netns = skc_netns((const void *)sk);
-		tuple_from_skc((const void *)sk, &t);
-		if (!pid_wanted() || !dest_wanted(netns, &t))
+		if (!pid_wanted())
+			return 0;
+		netns = skc_netns_btf(&sk->__sk_common);
+		tuple_from_skc_btf(&sk->__sk_common, &t);
+		if (!dest_wanted(netns, &t))
 			return 0;
 		st.start_ns = bpf_ktime_get_boot_ns();
 		st.tid = bpf_get_current_pid_tgid();
-		st.pid = st.tid >> 32;
-		st.cgroup = bpf_get_current_cgroup_id();
-		bpf_get_current_comm(st.comm, sizeof(st.comm));
+		if (emit_events) {
+			st.pid = st.tid >> 32;
+			st.cgroup = bpf_get_current_cgroup_id();
+			bpf_get_current_comm(st.comm, sizeof(st.comm));
+		}
 		bpf_map_update_elem(&pending_connects, &key, &st, BPF_ANY);
 		bpf_map_update_elem(&connecting, &st.tid, &key, BPF_ANY);
 		return 0;
 	}
-	if (oldstate != TCP_SYN_SENT)
-		return 0;
 	/* First transition out of SYN_SENT: a port was found unless sport is 0. */
-	tp_connect_result(sk, BPF_CORE_READ(sk, __sk_common.skc_num) == 0 ? PC_EADDRNOTAVAIL : PC_OK);
+	tp_connect_result(sk, sk->__sk_common.skc_num == 0 ? PC_EADDRNOTAVAIL : PC_OK);
 	return 0;
 }

@@ -108,21 +108,4 @@ static __always_inline __u64 fexit_ret(const unsigned long long *ctx, __u8 nargs
 	return v;
 }
 
-/*
- * A pointer argument to anything but a struct (check_established's
- * `struct inet_timewait_sock **twp`) is readable from an fentry/fexit context only
- * since 5.17 (bb6728d75611, "bpf: Allow access to int pointer arguments in tracing
- * programs"); 5.10's btf_ctx_access() refuses the load ("is not a struct"). There
- * the slot is copied out of the trampoline's argument array instead. `direct` is
- * frozen rodata set by userspace (the kernel has bpf_get_func_arg, 5.17 too), so
- * one branch stays live.
- */
-#define CTX_ANY_PTR_ARG(v, ctx, off, direct)                                             \
-	do {                                                                              \
-		if (direct)                                                               \
-			FEXIT_SLOT_LOAD(v, ctx, off);                                     \
-		else                                                                      \
-			bpf_probe_read_kernel(&(v), sizeof(v), (const char *)(ctx) + (off)); \
-	} while (0)
-
 #endif

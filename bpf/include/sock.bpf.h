@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Reading tuples, netns and queue numbers from sockets and packets. All reads go
- * through BPF_CORE_READ so the same bodies serve tp_btf (trusted pointers),
- * fentry and kprobe (untrusted) programs.
+ * Reading tuples, netns and queue numbers from sockets and packets. Reads go through
+ * BPF_CORE_READ so the same bodies serve tp_btf, fentry and kprobe programs; the
+ * socket readers also come as plain-load `_btf` variants for BTF pointers (below).
  */
 #ifndef TCPSIGHT_SOCK_BPF_H
 #define TCPSIGHT_SOCK_BPF_H
@@ -19,27 +19,41 @@ static __always_inline __u32 net_inum(const struct net *net)
 	return net ? BPF_CORE_READ(net, ns.inum) : 0;
 }
 
-/* Works for full socks, request socks and TIME_WAIT socks: all start with sock_common. */
-static __always_inline __u32 skc_netns(const struct sock_common *skc)
-{
-	return net_inum(BPF_CORE_READ(skc, skc_net.net));
-}
+/*
+ * Netns and 4-tuple of a socket (local = this host's side); full socks, request socks
+ * and TIME_WAIT socks all start with sock_common. One body, two ways to read: through
+ * BPF_CORE_READ (a helper call per field) for pointers the verifier does not know
+ * (kprobe arguments, values kept in maps), and as plain loads where it does (tp_btf
+ * and fentry arguments: BTF pointers, the loads checked by the verifier and guarded by
+ * the kernel's exception table), several times cheaper on hot paths.
+ */
+#define SKC_DIRECT_READ(src, a) ((src)->a)
+#define SKC_DIRECT_READ_INTO(dst, src, a) __builtin_memcpy((dst), &(src)->a, sizeof(*(dst)))
 
-/* 4-tuple of a socket, local = this host's side. */
-static __always_inline void tuple_from_skc(const struct sock_common *skc, struct ts_tuple *t)
-{
-	t->family = BPF_CORE_READ(skc, skc_family);
-	t->lport = BPF_CORE_READ(skc, skc_num);
-	t->rport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
-	t->state = BPF_CORE_READ(skc, skc_state);
-	if (t->family == AF_INET) {
-		BPF_CORE_READ_INTO((__u32 *)t->laddr, skc, skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)t->raddr, skc, skc_daddr);
-	} else {
-		BPF_CORE_READ_INTO(&t->laddr, skc, skc_v6_rcv_saddr.in6_u.u6_addr8); /* &: the size is sizeof(*dst) */
-		BPF_CORE_READ_INTO(&t->raddr, skc, skc_v6_daddr.in6_u.u6_addr8);
+#define DEFINE_SKC_READERS(suffix, READ, READ_INTO)                                          \
+	static __always_inline __u32 skc_netns##suffix(const struct sock_common *skc)           \
+	{                                                                                        \
+		const struct net *net = READ(skc, skc_net.net);                                  \
+		return net ? READ(net, ns.inum) : 0;                                             \
+	}                                                                                        \
+	static __always_inline void tuple_from_skc##suffix(const struct sock_common *skc,       \
+							    struct ts_tuple *t)                  \
+	{                                                                                        \
+		t->family = READ(skc, skc_family);                                               \
+		t->lport = READ(skc, skc_num);                                                   \
+		t->rport = bpf_ntohs(READ(skc, skc_dport));                                      \
+		t->state = READ(skc, skc_state);                                                 \
+		if (t->family == AF_INET) {                                                      \
+			READ_INTO((__u32 *)t->laddr, skc, skc_rcv_saddr);                        \
+			READ_INTO((__u32 *)t->raddr, skc, skc_daddr);                            \
+		} else { /* &: the size is sizeof(*dst) */                                      \
+			READ_INTO(&t->laddr, skc, skc_v6_rcv_saddr.in6_u.u6_addr8);              \
+			READ_INTO(&t->raddr, skc, skc_v6_daddr.in6_u.u6_addr8);                  \
+		}                                                                                \
 	}
-}
+
+DEFINE_SKC_READERS(, BPF_CORE_READ, BPF_CORE_READ_INTO)
+DEFINE_SKC_READERS(_btf, SKC_DIRECT_READ, SKC_DIRECT_READ_INTO)
 
 static __always_inline bool sk_is_tcp(const struct sock *sk)
 {

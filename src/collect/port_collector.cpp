@@ -59,7 +59,6 @@ void PortCollector::configure(portcontend_bpf& skel)
 	int nargs = features_.func_arg_count("__inet_check_established");
 	ro->check_est_nargs = nargs > 0 ? (uint8_t)nargs : 4;
 	fill_fexit_nargs(features_, ladder_, kPortcontendFexitTargets, kPortcontendFexitTargetCount, ro->fexit_nargs);
-	ro->ctx_reads_any_pointer = features_.helper(BPF_FUNC_get_func_arg).ok; // both 5.17
 }
 
 void PortCollector::start()
