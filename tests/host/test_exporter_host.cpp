@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <catch2/catch_test_macros.hpp>
+#include <sys/resource.h>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -304,9 +305,13 @@ TEST_CASE("exporter and tools run as a non-root user holding only the four capab
 {
 	require_root();
 	const std::string caps = "+bpf,+perfmon,+net_admin,+sys_admin";
-	// Through prlimit as the systemd unit sets LimitMEMLOCK=256M: kernels before 5.11
-	// charge BPF maps to RLIMIT_MEMLOCK, which these four capabilities cannot raise.
-	std::vector<std::string> setpriv = {"--memlock=268435456", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+	// Through prlimit, as the systemd unit sets LimitMEMLOCK: kernels before 5.11 charge
+	// BPF maps to RLIMIT_MEMLOCK, which these four capabilities cannot raise. The soft
+	// limit goes up to the hard one (a container's root may not raise that).
+	rlimit lim{};
+	getrlimit(RLIMIT_MEMLOCK, &lim);
+	std::string hard = lim.rlim_max == RLIM_INFINITY ? "unlimited" : std::to_string(lim.rlim_max);
+	std::vector<std::string> setpriv = {"--memlock=" + hard + ":" + hard, "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
 					    "--clear-groups", "--inh-caps=" + caps, "--ambient-caps=" + caps,
 					    "--bounding-set=-all," + caps};
 	for (const auto& bin : {tcpdrops_binary(), portcontend_binary(), exporter_binary()}) {
