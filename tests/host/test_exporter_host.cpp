@@ -6,6 +6,8 @@
 #include <httplib.h>
 
 #include <catch2/catch_test_macros.hpp>
+#include <linux/bpf.h>
+#include <bpf/libbpf.h>
 #include <sys/resource.h>
 #include <algorithm>
 #include <cerrno>
@@ -310,7 +312,27 @@ TEST_CASE("exporter and tools run as a non-root user holding only the four capab
 	// limit goes up to the hard one (a container's root may not raise that).
 	rlimit lim{};
 	getrlimit(RLIMIT_MEMLOCK, &lim);
+	const rlim_t unit_limit = 256ull << 20; // the unit's LimitMEMLOCK=256M
+	if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < unit_limit) {
+		rlimit raised{unit_limit, unit_limit};
+		if (setrlimit(RLIMIT_MEMLOCK, &raised) == 0) // root with CAP_SYS_RESOURCE (guests)
+			lim = raised;
+	}
 	std::string hard = lim.rlim_max == RLIM_INFINITY ? "unlimited" : std::to_string(lim.rlim_max);
+	// Before 5.11 (no memory-cgroup accounting for BPF) an 8 MiB limit is refused up
+	// front, in one line, not by libbpf's EPERM.
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_ktime_get_coarse_ns, nullptr) != 1) {
+		const std::string caps4 = caps;
+		auto r = run_command("/usr/bin/prlimit",
+				     {"--memlock=8388608:8388608", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+				      "--clear-groups", "--inh-caps=" + caps4, "--ambient-caps=" + caps4,
+				      "--bounding-set=-all," + caps4, tcpdrops_binary(), "--check"});
+		INFO(r.err);
+		CHECK(r.exit_code == 1);
+		CHECK(r.err.find("tcpdrops: this kernel (before 5.11) charges BPF maps to RLIMIT_MEMLOCK, which is 8192 KiB "
+				 "here and needs 64 MiB; without CAP_SYS_RESOURCE it cannot be raised\n  hint: ") !=
+		      std::string::npos);
+	}
 	std::vector<std::string> setpriv = {"--memlock=" + hard + ":" + hard, "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
 					    "--clear-groups", "--inh-caps=" + caps, "--ambient-caps=" + caps,
 					    "--bounding-set=-all," + caps};

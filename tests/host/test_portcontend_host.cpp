@@ -39,8 +39,9 @@ void time_wait_case(int reuse, int timestamps, int wait_ms, bool expect_ok, cons
 	require_root();
 	TestNetns ns("tw" + std::to_string(reuse) + std::to_string(timestamps) + std::to_string(wait_ms));
 	ToolRun tool(portcontend_binary(), tool_args(ns, {"--events", "--dport", "17060"}));
-	at_start_of_a_second();
-	TimeWaitPileUp pile(ns, reuse, timestamps);
+	// Both TIME_WAIT sockets in one second: the second connect must not find the first
+	// already old enough to recycle (up to 6.13 ages are whole seconds).
+	TimeWaitPileUp pile(ns, reuse, timestamps, at_start_of_a_second);
 	sleep_ms(wait_ms);
 	auto before = ns.counters();
 	int fd = pile.third_connect();

@@ -80,11 +80,14 @@ ConntrackMaxGuard::ConntrackMaxGuard(int value)
 
 ConntrackMaxGuard::~ConntrackMaxGuard() { (void)system(("sysctl -qw net.netfilter.nf_conntrack_max=" + old).c_str()); }
 
-TimeWaitPileUp::TimeWaitPileUp(const TestNetns& n, int reuse, int timestamps) : ns(n)
+TimeWaitPileUp::TimeWaitPileUp(const TestNetns& n, int reuse, int timestamps, const std::function<void()>& before_connects)
+    : ns(n)
 {
 	ns.exec("sysctl -qw net.ipv4.ip_local_port_range='40000 40001' net.ipv4.tcp_tw_reuse=" + std::to_string(reuse) +
 		" net.ipv4.tcp_timestamps=" + std::to_string(timestamps));
 	lfd = ns.listen_tcp("127.0.0.1", 17060, 16);
+	if (before_connects)
+		before_connects();
 	for (int i = 0; i < 2; i++) {
 		int c = ns.connect_blocking("127.0.0.1", 17060, 2000);
 		REQUIRE(c >= 0);

@@ -1,6 +1,7 @@
 // Scenarios several host tests provoke (kernel-hooks.md §5 recipes): a final-ACK
 // overflow, conntrack on and its table limit, a TIME_WAIT pile-up on a two-port range.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,9 @@ struct ConntrackMaxGuard {
 struct TimeWaitPileUp {
 	const TestNetns& ns;
 	int lfd;
-	TimeWaitPileUp(const TestNetns& n, int reuse, int timestamps);
+	// `before_connects` runs once the sysctls are set and the listener is up, right
+	// before the two connects (a slow guest spends most of a second in the sysctl exec).
+	TimeWaitPileUp(const TestNetns& n, int reuse, int timestamps, const std::function<void()>& before_connects = {});
 	~TimeWaitPileUp();
 	int third_connect() const;
 };
