@@ -2,7 +2,10 @@
 
 #include <bpf/bpf.h>
 #include <cerrno>
+#include <cstring>
+#include <string_view>
 #include <unistd.h>
+#include <unordered_set>
 
 #include "core/bpf_handles.h"
 #include "core/failure.h"
@@ -51,6 +54,17 @@ std::vector<ts_sock_rec> SocketSnapshot::read(const std::string& netns_path) con
 	ts_sock_rec rec;
 	size_t have = 0;
 	char* buf = reinterpret_cast<char*>(&rec);
+	// A socket is shown once per walk from 5.15's batching iterator on (04c7820b776f,
+	// "bpf: tcp: Add bpf_iter_tcp_batch"); before it, the walk resumes from a bucket
+	// offset each time the kernel's buffer is refilled and can show a socket twice.
+	// The 4-tuple with the netns names a socket: keep the first showing.
+	std::unordered_set<std::string> seen;
+	auto first_showing = [&seen](const ts_sock_rec& r) {
+		char key[sizeof(r.netns) + sizeof(r.t)];
+		std::memcpy(key, &r.netns, sizeof(r.netns));
+		std::memcpy(key + sizeof(r.netns), &r.t, sizeof(r.t));
+		return seen.emplace(key, sizeof(key)).second;
+	};
 	for (;;) {
 		ssize_t n = ::read(iter.get(), buf + have, sizeof(rec) - have);
 		if (n < 0 && errno == EINTR)
@@ -59,7 +73,8 @@ std::vector<ts_sock_rec> SocketSnapshot::read(const std::string& netns_path) con
 			break;
 		have += (size_t)n;
 		if (have == sizeof(rec)) {
-			out.push_back(rec);
+			if (first_showing(rec))
+				out.push_back(rec);
 			have = 0;
 		}
 	}
