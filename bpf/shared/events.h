@@ -12,7 +12,6 @@
 #include <linux/types.h>
 #endif
 
-/* What happened. Stable numbering: it is part of the in-kernel aggregation key. */
 /* tcpdrops' fexit targets: index into the fexit_nargs rodata (core_fixes.bpf.h). */
 enum ts_fexit_target {
 	TS_FX_RETRANSMIT,    /* __tcp_retransmit_skb */
@@ -26,6 +25,7 @@ enum ts_fexit_target {
 	TS_FX_TARGETS,
 };
 
+/* What happened. Stable numbering: it is part of the in-kernel aggregation key. */
 enum ts_kind {
 	TS_KIND_NONE = 0,
 	TS_KIND_RETRANS = 1,         /* a data/SYN segment retransmitted */

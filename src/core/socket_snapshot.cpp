@@ -3,7 +3,6 @@
 #include <bpf/bpf.h>
 #include <cerrno>
 #include <cstring>
-#include <string_view>
 #include <unistd.h>
 #include <unordered_set>
 

@@ -243,6 +243,9 @@ TEST_CASE("crowded range: with tcp_tw_reuse=1 the same load raises no hint", "[h
 	for (const auto& r : rows) {
 		connects += num(r, "connects");
 		CHECK(num(r, "eaddrnotavail") == 0);
+		INFO("row: connects " << num(r, "connects") << ", search_us_mean "
+				      << (has(r, "search_us_mean") ? r.at("search_us_mean").text : "-") << ", hint "
+				      << (has(r, "hint") ? str(r, "hint") : "-"));
 		CHECK_FALSE(has(r, "hint"));
 	}
 	CHECK(connects == made);
