@@ -14,6 +14,10 @@ static std::string val(const std::optional<NetnsKnobs>& k, std::optional<int64_t
 static constexpr uint64_t kNarrowRange = 10000;
 // A port search normally takes microseconds; past this it is the bottleneck.
 static constexpr double kSlowSearchUs = 500;
+// Where TIME_WAIT can be recycled toward the destination, a crowd clears itself within
+// a second: an interval's mean says "slow" only over this many connects, not one
+// straggler that met sockets younger than the reuse delay.
+static constexpr uint64_t kMinRecyclableSamples = 10;
 
 static std::string us_text(double us)
 {
@@ -75,7 +79,9 @@ std::string port_hint(const DestRow& row, const std::string& daddr, const std::o
 	bool no_recycling = reuse == 0 || (reuse == 2 && !loopback);
 	bool slow_tail = half_full && no_recycling &&
 			 hist_quantile_us(d.search_hist, PC_HIST_BUCKETS, 0.99) >= kSlowSearchUs;
-	bool slow = (range && mean_probes > 8) || search_us >= kSlowSearchUs || slow_tail;
+	bool recyclable = reuse == 1 || (reuse == 2 && loopback);
+	bool sampled = !recyclable || d.connects >= kMinRecyclableSamples;
+	bool slow = (sampled && ((range && mean_probes > 8) || search_us >= kSlowSearchUs)) || slow_tail;
 	if (!exhausted && !slow)
 		return "";
 

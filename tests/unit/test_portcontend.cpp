@@ -177,7 +177,19 @@ TEST_CASE("a crowded half-range is named in the interval the collapse begins in"
 	k.tcp_tw_reuse = 2; // recycled on loopback only
 	CHECK(port_hint(r, "127.0.0.1", k).empty());
 	CHECK(!port_hint(r, "10.0.0.2", k).empty());
-	k.tcp_tw_reuse = 0;
+	// Recyclable TIME_WAIT: one straggler's 10.6 ms search is not a crowd; ten are.
+	DestRow one = r;
+	one.d.connects = one.d.searches = one.d.ok = 1;
+	one.d.search_ns_sum = 10641370;
+	k.tcp_tw_reuse = 1;
+	CHECK(port_hint(one, "127.0.0.1", k).empty());
+	one.d.connects = one.d.searches = one.d.ok = 10;
+	one.d.search_ns_sum = 10 * 10641370ULL;
+	CHECK(port_hint(one, "127.0.0.1", k).find("spends 10.6 ms choosing a port") != std::string::npos);
+	k.tcp_tw_reuse = 0; // where it cannot be recycled, one such connect is enough
+	one.d.connects = one.d.searches = one.d.ok = 1;
+	one.d.search_ns_sum = 10641370;
+	CHECK(port_hint(one, "127.0.0.1", k).find("spends 10.6 ms choosing a port") != std::string::npos);
 	r.d.search_hist[12] = 0; // the half full but every search fast: quiet
 	r.d.search_hist[4] = 3553;
 	CHECK(port_hint(r, "127.0.0.1", k).empty());
