@@ -162,6 +162,7 @@ uint8_t DropsCollector::source_of_kind(uint8_t kind) const
 
 bpf_map* DropsCollector::events_map() const { return skel_->maps.events; }
 bpf_map* DropsCollector::lost_map() const { return skel_->maps.lost; }
+const bpf_object* DropsCollector::programs() const { return skel_->obj; }
 int DropsCollector::lost_by_cause_fd() const { return bpf_map__fd(skel_->maps.lost_by_cause); }
 
 std::vector<SummaryRow> DropsCollector::all_counts()

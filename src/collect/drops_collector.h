@@ -63,6 +63,7 @@ public:
 
 	bpf_map* events_map() const;
 	bpf_map* lost_map() const;
+	const bpf_object* programs() const; // for the runs the kernel skipped (LostCounts::missed)
 	int lost_by_cause_fd() const;
 	const SocketSnapshot* listener_snapshot() const { return snapshot_.get(); }
 

@@ -81,6 +81,7 @@ void PortCollector::start()
 
 bpf_map* PortCollector::events_map() const { return skel_->maps.events; }
 bpf_map* PortCollector::lost_map() const { return skel_->maps.lost; }
+const bpf_object* PortCollector::programs() const { return skel_->obj; }
 
 DestCounts PortCollector::counts() const
 {

@@ -62,6 +62,7 @@ public:
 	uint8_t search_source() const { return source_of(ladder_.chosen("port-search")); }
 	bpf_map* events_map() const;
 	bpf_map* lost_map() const;
+	const bpf_object* programs() const; // for the runs the kernel skipped (LostCounts::missed)
 
 	// Counts mode: every destination since start, cumulative.
 	DestCounts counts() const;

@@ -8,8 +8,8 @@
 
 namespace tcpsight {
 
-EventReader::EventReader(bpf_map* ringbuf, bpf_map* lost, Handler handler)
-    : lost_fd_(bpf_map__fd(lost)), ncpus_(libbpf_num_possible_cpus()), handler_(std::move(handler))
+EventReader::EventReader(bpf_map* ringbuf, bpf_map* lost, const bpf_object* programs, Handler handler)
+    : lost_fd_(bpf_map__fd(lost)), programs_(programs), ncpus_(libbpf_num_possible_cpus()), handler_(std::move(handler))
 {
 	rb_.reset(ring_buffer__new(bpf_map__fd(ringbuf), on_sample, this, nullptr));
 	if (!rb_)
@@ -87,6 +87,29 @@ LostCounts read_lost_counts(int lost_fd)
 	return c;
 }
 
-LostCounts EventReader::lost() const { return read_lost_counts(lost_fd_); }
+uint64_t program_runs_missed(const bpf_object* obj)
+{
+	uint64_t sum = 0;
+	bpf_program* p;
+	bpf_object__for_each_program(p, obj)
+	{
+		int fd = bpf_program__fd(p);
+		if (fd < 0)
+			continue; // not loaded (another rung)
+		bpf_prog_info info{};
+		uint32_t len = sizeof(info);
+		if (bpf_prog_get_info_by_fd(fd, &info, &len) == 0)
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
+LostCounts EventReader::lost() const
+{
+	LostCounts c = read_lost_counts(lost_fd_);
+	if (programs_)
+		c.missed = program_runs_missed(programs_);
+	return c;
+}
 
 } // namespace tcpsight

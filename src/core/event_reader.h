@@ -17,12 +17,27 @@ namespace tcpsight {
 struct LostCounts {
 	uint64_t events = 0;       // ring buffer full
 	uint64_t summary_keys = 0; // summary map full
-	LostCounts operator-(const LostCounts& o) const { return {events - o.events, summary_keys - o.summary_keys}; }
-	bool any() const { return events || summary_keys; }
+	// Program runs the kernel skipped because that program was already running on the
+	// CPU (a drop in an interrupt that came while it ran for a task): what they would
+	// have seen is unknown, so this bounds the loss from above (5.12+, 0 before; kprobe
+	// programs from 6.7, whose trace_call_bpf counts them).
+	uint64_t missed = 0;
+	LostCounts operator-(const LostCounts& o) const
+	{
+		return {events - o.events, summary_keys - o.summary_keys, missed - o.missed};
+	}
+	bool any() const { return events || summary_keys || missed; }
+	bool operator!=(const LostCounts& o) const
+	{
+		return events != o.events || summary_keys != o.summary_keys || missed != o.missed;
+	}
 };
 
 // The `lost` per-CPU counters (slot 0: ring full, slot 1: summary map full), summed.
 LostCounts read_lost_counts(int lost_fd);
+// The kernel's recursion_misses (bpf_prog_info, 5.12 9ed9e9ba2337) of every loaded
+// program of `obj`, summed; 0 where the kernel does not count them.
+uint64_t program_runs_missed(const bpf_object* obj);
 
 // Copies a ring-buffer sample into a T; nullopt when the size does not fit.
 template <typename T>
@@ -40,7 +55,8 @@ public:
 	// Returns false when the consumer cannot take more now (output backed up): the
 	// batch ends after this record, the rest stays in the ring.
 	using Handler = std::function<bool(const void* data, size_t size)>;
-	EventReader(bpf_map* ringbuf, bpf_map* lost, Handler handler);
+	// `programs`: the object whose programs' skipped runs count as missed.
+	EventReader(bpf_map* ringbuf, bpf_map* lost, const bpf_object* programs, Handler handler);
 
 	// Consumes what is ready, waiting up to timeout_ms for a wakeup (sent when the ring
 	// is a quarter full), then reads whatever is there, at most kBatch records (the
@@ -58,6 +74,7 @@ private:
 	static int on_sample(void* self, void* data, size_t size);
 	RingBufferPtr rb_;
 	int lost_fd_;
+	const bpf_object* programs_;
 	int ncpus_;
 	Handler handler_;
 	std::exception_ptr error_;

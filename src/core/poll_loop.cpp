@@ -17,7 +17,7 @@ Unwritten run_poll_loop(EventReader& reader, Output& out, const LoopSpec& spec)
 
 	auto check_lost = [&] {
 		LostCounts now = reader.lost();
-		if (now.any() && (now.events != lost_seen.events || now.summary_keys != lost_seen.summary_keys)) {
+		if (now.any() && now != lost_seen) {
 			if (spec.on_lost)
 				spec.on_lost(now - lost_seen);
 			lost_seen = now;

@@ -19,10 +19,17 @@ void ToolStatus::lost(const LostCounts& delta, Output& out, bool event_mode, int
 {
 	total_.events += delta.events;
 	total_.summary_keys += delta.summary_keys;
+	total_.missed += delta.missed;
 	std::string what = causes.empty() ? "" : ": " + describe_lost_causes(causes);
-	std::fprintf(stderr, "%s: lost %llu events (ring buffer full)%s and %llu summary keys (map full); "
-			     "narrow the filters or use --interval\n",
-		     tool_, (unsigned long long)delta.events, what.c_str(), (unsigned long long)delta.summary_keys);
+	if (delta.events || delta.summary_keys)
+		std::fprintf(stderr, "%s: lost %llu events (ring buffer full)%s and %llu summary keys (map full); "
+				     "narrow the filters or use --interval\n",
+			     tool_, (unsigned long long)delta.events, what.c_str(), (unsigned long long)delta.summary_keys);
+	if (delta.missed)
+		std::fprintf(stderr, "%s: the kernel skipped its programs %llu times: each was already running on that "
+				     "CPU (a packet freed in an interrupt during a run for a task); what they would have "
+				     "reported is unknown\n",
+			     tool_, (unsigned long long)delta.missed);
 	if (event_mode)
 		out.lost(realtime_ns, delta, causes);
 }
@@ -79,6 +86,8 @@ void ToolStatus::tally() const
 		     (unsigned long long)(total_.events + unwritten));
 	if (unwritten)
 		std::fprintf(stderr, " (%llu of them not written: stdout blocked at exit)", (unsigned long long)unwritten);
+	if (total_.missed)
+		std::fprintf(stderr, ", %llu program runs skipped by the kernel", (unsigned long long)total_.missed);
 	std::fputc('\n', stderr);
 }
 

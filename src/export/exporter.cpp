@@ -43,6 +43,7 @@ std::vector<MetricFamily> exporter_families()
 	    {"tcpsight_netns_info", "Whose each network namespace is: its lowest pid's process, systemd unit, container and pod (value 1)", G},
 	    {"tcpsight_hook_info", "The rung each hook got on this kernel (value 1; rung=\"none\": not seen)", G},
 	    {"tcpsight_events_lost", "Counts the kernel could not record (summary map full), by tool", C},
+	    {"tcpsight_program_runs_missed", "Program runs the kernel skipped because the program was already running on that CPU (what they would have counted is unknown), by tool", C},
 	    {"tcpsight_series_folded", "Series folded into port/daddr=\"other\" by --max-series in this collection", G},
 	    {"tcpsight_collect_duration_seconds", "How long the last collection took", G, "seconds"},
 	    {"tcpsight_last_collection_timestamp_seconds", "When this page's collection began (Unix time): a page older than a few intervals means collection is stuck", G, "seconds"},
@@ -299,12 +300,13 @@ void Exporter::self_families(Gathered& g, double collect_seconds)
 	};
 	hooks("tcpdrops", drops_->ladder());
 	hooks("portcontend", ports_->ladder());
-	auto lost = [&](const char* tool, bpf_map* m) {
+	auto lost = [&](const char* tool, bpf_map* m, const bpf_object* programs) {
 		LostCounts c = read_lost_counts(bpf_map__fd(m));
 		g.f("tcpsight_events_lost").add({{"tool", tool}}, (double)(c.events + c.summary_keys));
+		g.f("tcpsight_program_runs_missed").add({{"tool", tool}}, (double)program_runs_missed(programs));
 	};
-	lost("tcpdrops", drops_->lost_map());
-	lost("portcontend", ports_->lost_map());
+	lost("tcpdrops", drops_->lost_map(), drops_->programs());
+	lost("portcontend", ports_->lost_map(), ports_->programs());
 	for (const auto& [family, n] : cap_.folded()) // named as the series are
 		g.f("tcpsight_series_folded")
 		    .add({{"metric", family + (g.f(family).type() == MetricType::Counter ? "_total" : "")}}, (double)n);

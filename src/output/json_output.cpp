@@ -67,6 +67,7 @@ public:
 		head.set("events", info.events);
 		head.set("lost", info.lost.events);
 		head.set("lost_summary_keys", info.lost.summary_keys);
+		head.set("missed", info.lost.missed);
 		write(json_line(head));
 		for (const auto& r : rows)
 			write(json_line(r));
@@ -78,6 +79,7 @@ public:
 		r.set("kind", "lost");
 		r.set("lost", d.events);
 		r.set("lost_summary_keys", d.summary_keys);
+		r.set("missed", d.missed);
 		if (!causes.empty()) { // the largest cause as fields, all of them as text
 			r.set("top_kind", causes[0].kind).set("top_reason", causes[0].reason);
 			r.set("top_lport", causes[0].lport).set("top_netns", causes[0].netns).set("top_count", causes[0].count);

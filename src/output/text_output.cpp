@@ -90,10 +90,14 @@ public:
 	}
 	void summary(const IntervalInfo& info, const std::vector<Record>& rows) override
 	{
-		char head[160];
-		snprintf(head, sizeof(head), "--- %s  interval %.1fs  events %llu  lost %llu (summary keys %llu) ---\n",
+		char head[200];
+		// Skipped runs appear only when there were some: they are rare, and unknown in kind.
+		char missed[48] = "";
+		if (info.lost.missed)
+			snprintf(missed, sizeof(missed), ", runs missed %llu", (unsigned long long)info.lost.missed);
+		snprintf(head, sizeof(head), "--- %s  interval %.1fs  events %llu  lost %llu (summary keys %llu%s) ---\n",
 			 hms(info.realtime_ns).c_str(), info.seconds, (unsigned long long)info.events,
-			 (unsigned long long)info.lost.events, (unsigned long long)info.lost.summary_keys);
+			 (unsigned long long)info.lost.events, (unsigned long long)info.lost.summary_keys, missed);
 		write(head);
 		if (rows.empty()) {
 			write("(nothing to report)\n");

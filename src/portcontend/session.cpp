@@ -147,7 +147,7 @@ int Portcontend::run()
 	    {"HELD_TW", "held_tw", 7, true},  {"SOURCE", "source", 10},
 	};
 	out_ = o_.common.json ? make_json_output(stdout) : make_text_output(stdout, cols);
-	EventReader reader(ports_->events_map(), ports_->lost_map(),
+	EventReader reader(ports_->events_map(), ports_->lost_map(), ports_->programs(),
 			   [this](const void* d, size_t n) { return on_event(d, n); });
 	ToolStatus::Loop loop;
 	loop.duration_s = o_.common.duration;

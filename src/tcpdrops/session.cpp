@@ -163,7 +163,7 @@ int Tcpdrops::run()
 	ctx_.listener_owner = [this](uint32_t ns, uint16_t port) { return owners_->find(ns, port); };
 	out_ = o_.common.json ? make_json_output(stdout) : make_text_output(stdout);
 	encoder_ = std::make_unique<EventEncoder>(ctx_);
-	EventReader reader(drops_->events_map(), drops_->lost_map(),
+	EventReader reader(drops_->events_map(), drops_->lost_map(), drops_->programs(),
 			   [this](const void* d, size_t n) { return on_event(d, n); });
 	ToolStatus::Loop loop;
 	loop.duration_s = o_.common.duration;

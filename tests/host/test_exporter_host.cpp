@@ -129,6 +129,15 @@ std::string scrape(int port, const std::string& path = "/metrics", const httplib
 	return res && res->status == 200 ? res->body : std::string();
 }
 
+// The value of one series on a scraped page (its name and labels exactly); -1 if absent.
+long long page_value(const std::string& page, const std::string& series)
+{
+	size_t at = page.find("\n" + series + " ");
+	return at == std::string::npos ? -1 : std::atoll(page.c_str() + at + series.size() + 2);
+}
+
+const char* const kTcpdropsMissed = "tcpsight_program_runs_missed_total{tool=\"tcpdrops\"}";
+
 std::string sel(const TestNetns& ns, const std::string& rest)
 {
 	return "{netns=\"" + std::to_string(ns.inode()) + "\"" + (rest.empty() ? "" : "," + rest) + "}";
@@ -198,12 +207,15 @@ TEST_CASE("exporter: Prometheus stores the kernel's counts with owners and cause
 	REQUIRE(failed == -EADDRNOTAVAIL);
 	INFO("prometheus log: " << prom.log());
 	REQUIRE(prom.caught_up());
-	CHECK(prom.value("tcpsight_tcp_listen_overflows_total" + sel(lo, "port=\"17110\",process=\"host_tests\"")) == (double)overflows);
+	long long missed = (long long)prom.value(kTcpdropsMissed);
+	require_seen_all((long long)prom.value("tcpsight_tcp_listen_overflows_total" +
+					       sel(lo, "port=\"17110\",process=\"host_tests\"")),
+			 (long long)overflows, missed);
 	CHECK(prom.value("max_over_time(tcpsight_tcp_accept_queue_limit" +
 				sel(lo, "port=\"17110\",process=\"host_tests\"") + "[5m])") == 1);
 	CHECK(prom.value("sum(tcpsight_tcp_syn_drops_total" + sel(synq, "port=\"17111\",cause=\"syn_queue_full\"") + ")") == (double)syn_drops);
-	CHECK(prom.value("tcpsight_conntrack_drops_total" + sel(ct, "cause=\"table_full\"")) ==
-	      (double)ct_drops);
+	require_seen_all((long long)prom.value("tcpsight_conntrack_drops_total" + sel(ct, "cause=\"table_full\"")),
+			 (long long)ct_drops, missed);
 	CHECK(prom.value("max_over_time(tcpsight_conntrack_entries" + sel(ct, "") + "[5m])") == 4);
 	CHECK(prom.value("min_over_time(tcpsight_conntrack_limit" + sel(ct, "") + "[5m])") == 4);
 	std::string dest = "daddr=\"127.0.0.1\",dport=\"17060\"";
@@ -366,7 +378,7 @@ TEST_CASE("exporter and tools run as a non-root user holding only the four capab
 	std::smatch m;
 	INFO(page);
 	REQUIRE(std::regex_search(page, m, series));
-	CHECK(std::stoull(m[1]) == overflows);
+	require_seen_all(std::stoll(m[1]), (long long)overflows, page_value(page, kTcpdropsMissed));
 	exporter.stop();
 	CHECK(exporter.exit_code() == 0);
 }
@@ -455,7 +467,7 @@ TEST_CASE("owners: a listener in a pod's container cgroup is named by process, c
 	uint64_t overflows = counter_delta(before, ns.counters(), "TcpExt.ListenOverflows");
 	auto evs = of_kind(tool.stop(), "listen-overflow");
 	REQUIRE(overflows >= 1);
-	REQUIRE((uint64_t)evs.size() == overflows);
+	require_seen_all((long long)evs.size(), (long long)overflows, runs_missed(tool));
 	for (const auto& e : evs) {
 		CHECK(num(e, "lport") == 17114);
 		CHECK(str(e, "process") == "python3");
@@ -467,8 +479,9 @@ TEST_CASE("owners: a listener in a pod's container cgroup is named by process, c
 	std::string page = scrape(port);
 	INFO(page);
 	std::string ino = std::to_string(ns.inode());
-	CHECK(page.find("tcpsight_tcp_listen_overflows_total{netns=\"" + ino + "\",port=\"17114\",process=\"python3\"} " +
-			std::to_string(overflows) + "\n") != std::string::npos);
+	require_seen_all(page_value(page, "tcpsight_tcp_listen_overflows_total{netns=\"" + ino +
+						  "\",port=\"17114\",process=\"python3\"}"),
+			 (long long)overflows, page_value(page, kTcpdropsMissed));
 	CHECK(page.find("tcpsight_tcp_accept_queue_limit{netns=\"" + ino + "\",port=\"17115\",process=\"python3\"} 1\n") !=
 	      std::string::npos);
 	// The netns is the pod's: its lowest pid is the pod's process.

@@ -316,6 +316,29 @@ CommandResult run_command(const std::string& binary, const std::vector<std::stri
 	return r;
 }
 
+long long runs_missed(const ToolRun& tool)
+{
+	const std::string& err = tool.stderr_text();
+	size_t at = err.find(" program runs skipped by the kernel");
+	if (at == std::string::npos)
+		return 0;
+	size_t start = err.rfind(", ", at);
+	return start == std::string::npos ? 0 : std::atoll(err.c_str() + start + 2);
+}
+
+void require_seen_all(long long seen, long long counted, long long missed)
+{
+	INFO("seen " << seen << ", kernel counted " << counted << ", program runs the kernel skipped " << missed);
+	if (missed == 0) {
+		REQUIRE(seen == counted);
+		return;
+	}
+	if (seen != counted)
+		WARN("the kernel skipped " << missed << " program runs: " << (counted - seen) << " not seen");
+	REQUIRE(seen <= counted);
+	REQUIRE(seen + missed >= counted);
+}
+
 std::string tcpdrops_binary() { return TCPSIGHT_TOOLS_DIR "/tcpdrops"; }
 
 long long drop_storm(const TestNetns& ns, int port, double seconds)

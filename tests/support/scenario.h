@@ -87,6 +87,15 @@ struct CommandResult {
 // `timeout_ms` is a host bound (scaled by time_scale()); past it the command is killed.
 CommandResult run_command(const std::string& binary, const std::vector<std::string>& args, int timeout_ms = 20000);
 
+// The program runs the kernel skipped, from the tool's tally at exit ("..., N program runs
+// skipped by the kernel"; absent: 0).
+long long runs_missed(const ToolRun& tool);
+// What a tool saw equals what the kernel counted. A run the kernel skipped (the program
+// was already running on that CPU: a packet freed in an interrupt during a run for a
+// task) is counted by the tool, never seen: with `missed` runs, `seen` may fall short
+// by at most that many, said in a warning.
+void require_seen_all(long long seen, long long counted, long long missed);
+
 std::string tcpdrops_binary();
 // bench/drop_storm: raw-socket SYNs to 127.0.0.1:PORT, each one kfree_skb where an nft
 // rule drops it. Returns how many it sent.

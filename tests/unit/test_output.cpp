@@ -80,8 +80,22 @@ TEST_CASE("summary output: interval line with losses, then rows", "[unit]")
 	CHECK(test::num(lines[0], "lost") == 3);
 	CHECK(test::num(lines[0], "lost_summary_keys") == 1);
 	CHECK(test::num(lines[1], "count") == 12);
+	CHECK(test::num(lines[0], "missed") == 0);
 	std::string empty = render([&](Output& o) { o.summary(info, {}); }, false);
 	CHECK(empty.find("(nothing to report)") != std::string::npos);
+
+	// Runs the kernel skipped are shown only when there were some.
+	IntervalInfo skipped{0, 1.0, 12, {3, 1, 2}};
+	CHECK(render([&](Output& o) { o.summary(skipped, {}); }, false).find("lost 3 (summary keys 1, runs missed 2)") !=
+	      std::string::npos);
+	auto j = test::parse_json_lines(render([&](Output& o) { o.summary(skipped, {}); }, true));
+	REQUIRE(j.size() == 1);
+	CHECK(test::num(j[0], "missed") == 2);
+	auto l = test::parse_json_lines(render([&](Output& o) { o.lost(0, {0, 0, 5}); }, true));
+	REQUIRE(l.size() == 1);
+	CHECK(test::str(l[0], "kind") == "lost");
+	CHECK(test::num(l[0], "lost") == 0);
+	CHECK(test::num(l[0], "missed") == 5);
 }
 
 TEST_CASE("a closed stdout surfaces as OutputClosed", "[unit]")
