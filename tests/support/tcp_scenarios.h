@@ -50,6 +50,11 @@ struct TimeWaitPileUp {
 	TimeWaitPileUp(const TestNetns& n, int reuse, int timestamps, const std::function<void()>& before_connects = {});
 	~TimeWaitPileUp();
 	int third_connect() const;
+	// The two connects' local ports; equal when the second recycled the first's
+	// TIME_WAIT socket (where tcp_tw_reuse allows it and ages are whole seconds, a slow
+	// guest can cross a second between them): then the range is not full.
+	uint16_t ports[2] = {0, 0};
+	bool holds_both_ports() const { return ports[0] != ports[1]; }
 };
 
 } // namespace tcpsight::test
