@@ -71,23 +71,7 @@ uint64_t EventReader::discard()
 	return (uint64_t)handled_;
 }
 
-LostCounts read_lost_counts(int lost_fd)
-{
-	LostCounts c;
-	int ncpus = libbpf_num_possible_cpus();
-	std::vector<uint64_t> v(ncpus > 0 ? ncpus : 1);
-	for (uint32_t slot : {0u, 1u}) {
-		if (bpf_map_lookup_elem(lost_fd, &slot, v.data()) != 0)
-			continue;
-		uint64_t sum = 0;
-		for (uint64_t x : v)
-			sum += x;
-		(slot == 0 ? c.events : c.summary_keys) = sum;
-	}
-	return c;
-}
-
-uint64_t program_runs_missed(const bpf_object* obj)
+static uint64_t program_runs_missed(const bpf_object* obj)
 {
 	uint64_t sum = 0;
 	bpf_program* p;
@@ -104,12 +88,23 @@ uint64_t program_runs_missed(const bpf_object* obj)
 	return sum;
 }
 
-LostCounts EventReader::lost() const
+LostCounts read_lost_counts(int lost_fd, const bpf_object* programs)
 {
-	LostCounts c = read_lost_counts(lost_fd_);
-	if (programs_)
-		c.missed = program_runs_missed(programs_);
+	LostCounts c;
+	int ncpus = libbpf_num_possible_cpus();
+	std::vector<uint64_t> v(ncpus > 0 ? ncpus : 1);
+	for (uint32_t slot : {0u, 1u}) {
+		if (bpf_map_lookup_elem(lost_fd, &slot, v.data()) != 0)
+			continue;
+		uint64_t sum = 0;
+		for (uint64_t x : v)
+			sum += x;
+		(slot == 0 ? c.events : c.summary_keys) = sum;
+	}
+	c.missed = program_runs_missed(programs);
 	return c;
 }
+
+LostCounts EventReader::lost() const { return read_lost_counts(lost_fd_, programs_); }
 
 } // namespace tcpsight

@@ -26,6 +26,13 @@ struct LostCounts {
 	{
 		return {events - o.events, summary_keys - o.summary_keys, missed - o.missed};
 	}
+	LostCounts& operator+=(const LostCounts& o)
+	{
+		events += o.events;
+		summary_keys += o.summary_keys;
+		missed += o.missed;
+		return *this;
+	}
 	bool any() const { return events || summary_keys || missed; }
 	bool operator!=(const LostCounts& o) const
 	{
@@ -33,11 +40,10 @@ struct LostCounts {
 	}
 };
 
-// The `lost` per-CPU counters (slot 0: ring full, slot 1: summary map full), summed.
-LostCounts read_lost_counts(int lost_fd);
-// The kernel's recursion_misses (bpf_prog_info, 5.12 9ed9e9ba2337) of every loaded
-// program of `obj`, summed; 0 where the kernel does not count them.
-uint64_t program_runs_missed(const bpf_object* obj);
+// The `lost` per-CPU counters (slot 0: ring full, slot 1: summary map full), summed,
+// and as `missed` the kernel's recursion_misses (bpf_prog_info, 5.12 9ed9e9ba2337) of
+// every loaded program of `programs` (0 where the kernel does not count them).
+LostCounts read_lost_counts(int lost_fd, const bpf_object* programs);
 
 // Copies a ring-buffer sample into a T; nullopt when the size does not fit.
 template <typename T>

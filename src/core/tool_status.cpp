@@ -17,9 +17,7 @@ void ToolStatus::ready(const AttachLadder& ladder) const
 void ToolStatus::lost(const LostCounts& delta, Output& out, bool event_mode, int64_t realtime_ns,
 		      const std::vector<LostCause>& causes)
 {
-	total_.events += delta.events;
-	total_.summary_keys += delta.summary_keys;
-	total_.missed += delta.missed;
+	total_ += delta;
 	std::string what = causes.empty() ? "" : ": " + describe_lost_causes(causes);
 	if (delta.events || delta.summary_keys)
 		std::fprintf(stderr, "%s: lost %llu events (ring buffer full)%s and %llu summary keys (map full); "

@@ -301,9 +301,9 @@ void Exporter::self_families(Gathered& g, double collect_seconds)
 	hooks("tcpdrops", drops_->ladder());
 	hooks("portcontend", ports_->ladder());
 	auto lost = [&](const char* tool, bpf_map* m, const bpf_object* programs) {
-		LostCounts c = read_lost_counts(bpf_map__fd(m));
+		LostCounts c = read_lost_counts(bpf_map__fd(m), programs);
 		g.f("tcpsight_events_lost").add({{"tool", tool}}, (double)(c.events + c.summary_keys));
-		g.f("tcpsight_program_runs_missed").add({{"tool", tool}}, (double)program_runs_missed(programs));
+		g.f("tcpsight_program_runs_missed").add({{"tool", tool}}, (double)c.missed);
 	};
 	lost("tcpdrops", drops_->lost_map(), drops_->programs());
 	lost("portcontend", ports_->lost_map(), ports_->programs());

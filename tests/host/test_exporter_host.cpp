@@ -34,10 +34,9 @@ int free_port()
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	bind(fd, (sockaddr*)&a, sizeof(a));
-	socklen_t n = sizeof(a);
-	getsockname(fd, (sockaddr*)&a, &n);
+	int port = local_port(fd);
 	close(fd);
-	return ntohs(a.sin_port);
+	return port;
 }
 
 std::string temp_dir()

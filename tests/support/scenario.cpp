@@ -316,6 +316,13 @@ CommandResult run_command(const std::string& binary, const std::vector<std::stri
 	return r;
 }
 
+uint16_t local_port(int fd)
+{
+	sockaddr_in a{};
+	socklen_t n = sizeof(a);
+	return getsockname(fd, (sockaddr*)&a, &n) == 0 ? ntohs(a.sin_port) : 0;
+}
+
 long long runs_missed(const ToolRun& tool)
 {
 	const std::string& err = tool.stderr_text();
@@ -329,6 +336,7 @@ long long runs_missed(const ToolRun& tool)
 void require_seen_all(long long seen, long long counted, long long missed)
 {
 	INFO("seen " << seen << ", kernel counted " << counted << ", program runs the kernel skipped " << missed);
+	REQUIRE(missed >= 0); // -1: the tool's count of them was not found
 	if (missed == 0) {
 		REQUIRE(seen == counted);
 		return;

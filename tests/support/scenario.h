@@ -3,6 +3,7 @@
 // run as a child process, and the kernel's own counters before and after.
 #pragma once
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -87,6 +88,8 @@ struct CommandResult {
 // `timeout_ms` is a host bound (scaled by time_scale()); past it the command is killed.
 CommandResult run_command(const std::string& binary, const std::vector<std::string>& args, int timeout_ms = 20000);
 
+// A socket's local port (host order); 0 if unreadable.
+uint16_t local_port(int fd);
 // The program runs the kernel skipped, from the tool's tally at exit ("..., N program runs
 // skipped by the kernel"; absent: 0).
 long long runs_missed(const ToolRun& tool);

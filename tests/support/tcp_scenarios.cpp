@@ -91,10 +91,7 @@ TimeWaitPileUp::TimeWaitPileUp(const TestNetns& n, int reuse, int timestamps, co
 	for (int i = 0; i < 2; i++) {
 		int c = ns.connect_blocking("127.0.0.1", 17060, 2000);
 		REQUIRE(c >= 0);
-		sockaddr_in local{};
-		socklen_t len = sizeof(local);
-		if (getsockname(c, (sockaddr*)&local, &len) == 0)
-			ports[i] = ntohs(local.sin_port);
+		ports[i] = local_port(c);
 		int a = accept(lfd, nullptr, nullptr);
 		close(c); // the client closes first: its side goes to TIME_WAIT
 		sleep_ms(50);
