@@ -14,6 +14,12 @@ static std::string val(const std::optional<NetnsKnobs>& k, std::optional<int64_t
 static constexpr uint64_t kNarrowRange = 10000;
 // A port search normally takes microseconds; past this it is the bottleneck.
 static constexpr double kSlowSearchUs = 500;
+// A mean search past this share of the range has walked connect()'s whole half and most
+// of the other: the range as a whole is held. Just past the half is still the crowded
+// half: a connect() that walked all of it may meet one or two sockets the crowd left in
+// the other half (its start moves on with every connect, and one earlier port freed and
+// taken again moves it back into them).
+static constexpr double kExhaustedShare = 0.75;
 // Where TIME_WAIT can be recycled toward the destination, a crowd clears itself within
 // a second: an interval's mean says "slow" only over this many connects, not one
 // straggler that met sockets younger than the reuse delay.
@@ -68,7 +74,7 @@ std::string port_hint(const DestRow& row, const std::string& daddr, const std::o
 	uint64_t range = k && k->port_range_low && k->port_range_high ? *k->port_range_high - *k->port_range_low + 1 : 0;
 	double mean_probes = d.connects ? (double)d.probes_sum / d.connects : 0;
 	double search_us = d.searches ? (double)d.search_ns_sum / d.searches / 1000.0 : 0;
-	bool exhausted = d.eaddrnotavail > 0 || (range && mean_probes > range / 2.0);
+	bool exhausted = d.eaddrnotavail > 0 || (range && mean_probes > kExhaustedShare * (double)range);
 	// The interval the collapse begins in mixes fast connects with slow ones: a mean
 	// still under the threshold. But once TIME_WAIT holds the whole half and cannot be
 	// recycled toward this destination (tcp_tw_reuse 0, or 2 off loopback), every later

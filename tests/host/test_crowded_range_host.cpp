@@ -203,12 +203,20 @@ TEST_CASE("crowded range: search cost, half-range fill and tcp_tw_reuse named be
 		return;
 	// Rungs inside the search count the ports it tried: once the half is TIME_WAIT,
 	// a connect() walks every port of it (each check_established() refused) before
-	// its first try in the other half, which is free (the start moves forward with
-	// table_perturb), so the largest count is the half, exactly.
+	// its first try in the other half. That try is normally free (the start moves
+	// forward with table_perturb), so the largest count is the half. Where a port of
+	// the half was freed and taken again (a slow guest's first TIME_WAIT expiring: seen
+	// once in each 5.10 pass of a CI run, 10,001), the start jumps past it, into the
+	// ports earlier connects took in the other half: each extra probe met one of those
+	// sockets, so there are at most as many as the census found beyond the half.
 	long long probes_max = 0;
 	for (const auto& r : rows)
 		probes_max = std::max(probes_max, num(r, "probes_max"));
-	CHECK(probes_max == half());
+	CHECK(probes_max >= half());
+	CHECK(probes_max <= half() + (held - num(final_row, "held_tw_first")));
+	if (probes_max != half())
+		WARN("a connect() probed " << probes_max << " ports: the " << half()
+					   << " of the half and some in the other half");
 	// The tracepoint rung against the rung inside the search, on the same connects.
 	REQUIRE(!outside_rows.empty());
 	CHECK(str(outside_rows.front(), "source") == "tracepoint");

@@ -190,6 +190,21 @@ TEST_CASE("a crowded half-range is named in the interval the collapse begins in"
 	one.d.connects = one.d.searches = one.d.ok = 1;
 	one.d.search_ns_sum = 10641370;
 	CHECK(port_hint(one, "127.0.0.1", k).find("spends 10.6 ms choosing a port") != std::string::npos);
+	// A connect() that walked the whole half and met one socket in the other half (seen
+	// on 5.10 guests) is the crowded half still, not an exhausted range; three quarters is.
+	DestRow walked;
+	walked.key = r.key;
+	walked.d.connects = walked.d.searches = walked.d.ok = 1;
+	walked.d.probes_sum = 27769;
+	walked.d.tw_rejected[PC_TW_REUSE_OFF] = 27769;
+	walked.d.search_ns_sum = 135404000;
+	walked.held_tw = 27799;
+	walked.held_tw_first = 27768;
+	CHECK(port_hint(walked, "127.0.0.1", k).rfind("connect() to 127.0.0.1:9000 spends 135.4 ms choosing a port: 27799 "
+						      "TIME_WAIT sockets toward it hold 27768 of the 27768",
+						      0) == 0);
+	walked.d.probes_sum = walked.d.tw_rejected[PC_TW_REUSE_OFF] = 41700; // past 3/4 of 55,536
+	CHECK(port_hint(walked, "127.0.0.1", k).rfind("55536-port range exhausted toward 127.0.0.1:9000", 0) == 0);
 	r.d.search_hist[12] = 0; // the half full but every search fast: quiet
 	r.d.search_hist[4] = 3553;
 	CHECK(port_hint(r, "127.0.0.1", k).empty());
