@@ -71,8 +71,12 @@ struct connect_start {
 	char comm[16];
 };
 
+/* A plain hash, not an LRU: every socket that enters SYN_SENT leaves it through
+ * inet_sock_set_state (tcp_set_state), which deletes its entry, so nothing goes stale,
+ * and an LRU's update costs several times a hash's on this path (every connect()).
+ * A full map (16,384 connects in SYN_SENT at once) is counted as lost. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64); /* sock pointer */
 	__type(value, struct connect_start);
@@ -506,26 +510,44 @@ static __always_inline void tp_connect_result(const struct sock *sk, __u8 result
 	bpf_map_delete_elem(&pending_connects, &key);
 }
 
-/* The socket each thread is connecting, from CLOSE->SYN_SENT to connect()'s return. */
+/*
+ * The connect() this CPU's thread is in, from CLOSE->SYN_SENT to its return. Per CPU
+ * rather than a hash keyed by thread: a non-blocking connect() does not sleep between
+ * the two, so it returns on the CPU it started on, and the slot costs no map update
+ * per connect(). One moved by preemption meanwhile, or a blocking one that slept while
+ * another thread connected on this CPU, finds another thread's slot: not timed here.
+ */
+struct connecting_slot {
+	__u64 tid; /* pid_tgid; 0: empty */
+	__u64 sk;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);   /* pid_tgid */
-	__type(value, __u64); /* sock pointer */
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct connecting_slot);
 } connecting SEC(".maps");
+
+static __always_inline struct connecting_slot *connecting_slot(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&connecting, &zero);
+}
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int connect_exit__tracepoint(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
-	__u64 *skp = bpf_map_lookup_elem(&connecting, &tid);
+	struct connecting_slot *slot = connecting_slot();
 	struct connect_start *st;
 	__u64 key;
 
-	if (!skp)
+	if (!slot || slot->tid != tid)
 		return 0;
-	key = *skp;
-	bpf_map_delete_elem(&connecting, &tid);
+	key = slot->sk;
+	slot->tid = 0;
 	if (ctx->ret != -EINPROGRESS && ctx->ret != -EADDRNOTAVAIL)
 		return 0; /* blocking: it waited for the handshake too */
 	st = bpf_map_lookup_elem(&pending_connects, &key);
@@ -544,6 +566,7 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(connect_state__tracepoint, const struct sock *sk, int oldstate, int newstate)
 {
 	bool starts = oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT;
+	struct connecting_slot *slot;
 	struct ts_tuple t = {};
 	__u32 netns;
 
@@ -569,8 +592,15 @@ int BPF_PROG(connect_state__tracepoint, const struct sock *sk, int oldstate, int
 			st.cgroup = bpf_get_current_cgroup_id();
 			bpf_get_current_comm(st.comm, sizeof(st.comm));
 		}
-		bpf_map_update_elem(&pending_connects, &key, &st, BPF_ANY);
-		bpf_map_update_elem(&connecting, &st.tid, &key, BPF_ANY);
+		if (bpf_map_update_elem(&pending_connects, &key, &st, BPF_ANY)) {
+			count_lost(1); /* 16,384 connects in SYN_SENT: this one is not followed */
+			return 0;
+		}
+		slot = connecting_slot();
+		if (slot) {
+			slot->tid = st.tid;
+			slot->sk = key;
+		}
 		return 0;
 	}
 	/* First transition out of SYN_SENT: a port was found unless sport is 0. */

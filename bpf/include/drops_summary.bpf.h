@@ -35,19 +35,56 @@ struct {
 	__type(value, struct ts_fold_range);
 } fold_ranges SEC(".maps");
 
+/* Bumped by userspace after each change to fold_ranges: cached ranges older than it
+ * are looked up again. */
+__u32 fold_ranges_gen = 0;
+
+/* The range last used on this CPU: a storm repeats one netns, and two hash lookups
+ * (the netns, then the default) cost more than the rest of the count. */
+struct fold_cache_entry {
+	__u32 netns;
+	__u32 gen; /* fold_ranges_gen + 1 when filled; 0: empty */
+	struct ts_fold_range r;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fold_cache_entry);
+} fold_cache SEC(".maps");
+
+static __always_inline const struct ts_fold_range *fold_range_of(__u32 netns)
+{
+	__u32 zero = 0, gen = fold_ranges_gen + 1;
+	struct fold_cache_entry *c = bpf_map_lookup_elem(&fold_cache, &zero);
+	struct ts_fold_range *r;
+
+	if (c && c->gen == gen && c->netns == netns)
+		return &c->r;
+	r = bpf_map_lookup_elem(&fold_ranges, &netns);
+	if (!r)
+		r = bpf_map_lookup_elem(&fold_ranges, &zero); /* key 0: the default */
+	if (!r)
+		return NULL;
+	if (c) {
+		c->netns = netns;
+		c->r = *r;
+		c->gen = gen;
+	}
+	return r;
+}
+
 /* Client-side kinds carry the connection's ephemeral port as lport: one key per port
  * would fill the map within hours of a busy client (and an exporter runs for months).
  * Folded here, only for summary keys (events keep their port). */
 static __always_inline void fold_ephemeral(struct ts_agg_key *key)
 {
-	__u32 any = 0;
-	struct ts_fold_range *r;
+	const struct ts_fold_range *r;
 
 	if (key->kind != TS_KIND_RETRANS && key->kind != TS_KIND_DROP && key->kind != TS_KIND_CONNTRACK)
 		return;
-	r = bpf_map_lookup_elem(&fold_ranges, &key->netns);
-	if (!r)
-		r = bpf_map_lookup_elem(&fold_ranges, &any);
+	r = fold_range_of(key->netns);
 	if (r && key->lport >= r->low && key->lport <= r->high) {
 		key->lport = 0;
 		key->flags = TS_AGG_EPHEMERAL;
@@ -84,7 +121,6 @@ static __always_inline void aggregate_event(const struct ts_event *e)
 		}
 	}
 	__sync_fetch_and_add(&v->count, 1);
-	v->last_ns = e->ts_ns;
 	if (e->kind == TS_KIND_SYNACK_RETRANS || e->kind == TS_KIND_LISTEN_OVERFLOW ||
 	    e->kind == TS_KIND_SYN_DROP)
 		v->q = e->d.q;

@@ -184,7 +184,6 @@ struct ts_fold_range {
 
 struct ts_agg_val {
 	__u64 count;
-	__u64 last_ns;
 	__u64 sum_ns; /* slow-accept: the waits added up (a histogram's _sum); else 0 */
 	struct ts_queues q; /* last queue numbers seen for this key */
 	__u8 family;

@@ -169,17 +169,26 @@ std::vector<SummaryRow> DropsCollector::all_counts()
 {
 	int fd = bpf_map__fd(skel_->maps.summary);
 	auto entries = read_summary_map(fd);
+	// When each key's count last moved, seen from here: the kernel keeps no time (a
+	// clock read per drop costs ~20 ns in a storm).
+	uint64_t now = WallClock::boot_now_ns();
+	for (const auto& [k, v] : entries) {
+		auto [it, fresh] = last_change_.try_emplace(std::string((const char*)&k, sizeof(k)), v.count, now);
+		if (!fresh && it->second.first != v.count)
+			it->second = {v.count, now};
+	}
 	if (entries.size() > kEvictAbove) {
 		// Idle keys leave the kernel's map with their counts, atomically (lookup and
 		// delete, 5.14+); an increment racing the delete of a key idle for 10 minutes
 		// is the only thing that can be lost.
-		uint64_t now = WallClock::boot_now_ns();
 		for (auto& [k, v] : entries) {
-			if (v.last_ns + kIdleEvictNs > now)
+			auto seen = last_change_.find(std::string((const char*)&k, sizeof(k)));
+			if (seen == last_change_.end() || seen->second.second + kIdleEvictNs > now)
 				continue;
 			ts_agg_val last;
 			if (bpf_map_lookup_and_delete_elem(fd, &k, &last) != 0)
 				continue; // older kernels: keep the key
+			last_change_.erase(seen);
 			SummaryRow& t = evicted_[std::string((const char*)&k, sizeof(k))];
 			SummaryRow r = summary_row_of(k, last);
 			r.count += t.count;
@@ -220,11 +229,20 @@ std::vector<SummaryRow> DropsCollector::counts()
 void DropsCollector::refresh_fold_ranges(KnobCache& knobs)
 {
 	int fd = bpf_map__fd(skel_->maps.fold_ranges);
+	bool changed = false;
 	auto put = [&](uint32_t key, const std::optional<NetnsKnobs>& k) {
 		if (!k || !k->port_range_low || !k->port_range_high)
 			return;
 		ts_fold_range r{(uint16_t)*k->port_range_low, (uint16_t)*k->port_range_high};
-		bpf_map_update_elem(fd, &key, &r, BPF_ANY); // a full map (4,096 netns) leaves the default
+		auto [it, fresh] = fold_written_.try_emplace(key, r);
+		if (!fresh && it->second.low == r.low && it->second.high == r.high)
+			return;
+		if (bpf_map_update_elem(fd, &key, &r, BPF_ANY) != 0) { // full (4,096 netns): the default serves
+			fold_written_.erase(it);
+			return;
+		}
+		it->second = r;
+		changed = true;
 	};
 	if (!fold_default_set_) {
 		put(0, read_current_netns_knobs());
@@ -233,6 +251,8 @@ void DropsCollector::refresh_fold_ranges(KnobCache& knobs)
 	for (uint32_t ns : netns_dir_.inodes())
 		if (!filter_.netns || *filter_.netns == ns)
 			put(ns, knobs.get(ns));
+	if (changed) // the programs' per-CPU copies of the ranges are stale now
+		__atomic_add_fetch(&skel_->bss->fold_ranges_gen, 1, __ATOMIC_RELEASE);
 }
 
 void DropsCollector::note_event(const ts_event& e)

@@ -104,6 +104,9 @@ private:
 	// Counts of keys moved out of the kernel's map (evicted when idle), by key bytes.
 	std::map<std::string, SummaryRow> evicted_;
 	bool fold_default_set_ = false;
+	std::map<uint32_t, ts_fold_range> fold_written_; // what fold_ranges holds, by netns
+	// Per summary key (bytes): its count and when (boot ns) it last changed.
+	std::map<std::string, std::pair<uint64_t, uint64_t>> last_change_;
 	// Per netns: cumulative final-ACK overflows, listener ports named since the last tick.
 	std::map<uint32_t, uint64_t> ack_overflows_;
 	std::map<uint32_t, std::vector<uint16_t>> recent_ports_;

@@ -37,7 +37,8 @@ std::vector<HookSpec> portcontend_hooks()
 	     "the end of connect()'s port search on the tracepoint rung (search_us_mean, search_us_p99)",
 	     {
 		 {Rung::Tracepoint, "connect_exit__tracepoint", "syscalls:sys_exit_connect",
-		  "blocking connect() to a remote peer (it returns after the handshake)"},
+		  "blocking connect() to a remote peer (it returns after the handshake); a non-blocking one "
+		  "that preemption moved to another CPU before it returned (the start is kept per CPU)"},
 	     }},
 	    {"port-census",
 	     "sockets holding ports toward each destination (TIME_WAIT, ESTABLISHED)",
