@@ -185,7 +185,7 @@ static __always_inline void conntrack_detail(const struct sk_buff *skb, struct t
 	const struct nf_conn *c;
 
 	if (bpf_core_field_exists(skb->_nfct))
-		nfct = skb->_nfct; /* a tp_btf argument: a plain load */
+		nfct = BPF_CORE_READ(skb, _nfct);
 	c = (const void *)(nfct & NFCT_PTRMASK);
 	if (!c) {
 		ct->entry = TS_CT_NO_ENTRY;
@@ -261,18 +261,11 @@ static __always_inline bool take_ct_verdict(struct ts_conntrack *ct)
 	return ok;
 }
 
-/* The netns a packet is in, told by its socket or else its device (plain loads:
- * kfree_skb's arguments are BTF pointers); 0 when it has neither. */
-static __always_inline __u32 sk_netns_btf(const struct sock *sk)
+static __always_inline __u32 skb_netns(const struct sk_buff *skb, const struct sock *sk)
 {
-	return sk ? sk->__sk_common.skc_net.net->ns.inum : 0;
-}
-
-static __always_inline __u32 dev_netns_btf(const struct sk_buff *skb)
-{
-	const struct net_device *dev = skb->dev;
-
-	return dev ? dev->nd_net.net->ns.inum : 0;
+	if (sk)
+		return skc_netns((const void *)sk);
+	return net_inum(BPF_CORE_READ(skb, dev, nd_net.net));
 }
 
 /*
@@ -312,7 +305,7 @@ static __always_inline void report_kfree_skb(const struct sk_buff *skb, const st
 	if (!kind_wanted(e.kind))
 		return;
 
-	e.netns = netns;
+	e.netns = netns ? netns : skb_netns(skb, sk);
 	if (e.kind == TS_KIND_CONNTRACK && e.d.ct.ct_netns)
 		e.netns = e.d.ct.ct_netns;
 	if (!netns_wanted(e.netns))
@@ -345,17 +338,70 @@ static __always_inline void report_kfree_skb(const struct sk_buff *skb, const st
  * TCP), and request and TIME_WAIT socks have no sk_type or sk_protocol to read. */
 static __always_inline bool inet_sock_not_tcp(const struct sock *sk)
 {
-	__u16 family;
+	__u16 family = sk->__sk_common.skc_family;
 	__u8 state;
 
-	if (!sk)
-		return false;
-	family = sk->__sk_common.skc_family;
 	state = sk->__sk_common.skc_state;
+	__u32 off_type = bpf_core_field_offset(struct sock, sk_type);
+	__u32 off_proto = bpf_core_field_offset(struct sock, sk_protocol);
+	__u16 two[2], type, proto;
+
 	if ((family != AF_INET && family != AF_INET6) || state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
 		return false;
-	/* sk_type and sk_protocol: u16s of their own since 5.6 (bf9765145b85). */
-	return sk->sk_type != SOCK_RAW && sk->sk_protocol != IPPROTO_TCP;
+	/* sk_type and sk_protocol: u16s of their own since 5.6 (bf9765145b85), side by
+	 * side (in either order): one read. A probe read, not plain loads: the verifier
+	 * checks each plain load by walking struct sock's members, which tripled the
+	 * program's verification time. */
+	if (off_type + 2 == off_proto || off_proto + 2 == off_type) {
+		if (bpf_probe_read_kernel(two, sizeof(two), (const char *)sk + (off_type < off_proto ? off_type : off_proto)))
+			return false;
+		type = two[off_type > off_proto];
+		proto = two[off_proto > off_type];
+	} else {
+		type = BPF_CORE_READ(sk, sk_type);
+		proto = BPF_CORE_READ(sk, sk_protocol);
+	}
+	return type != SOCK_RAW && proto != IPPROTO_TCP;
+}
+
+#define REJECT 0xffffffffU
+
+/*
+ * The tests that need only the socket and device: not TCP (a UDP socket's drop), or
+ * in a netns that is filtered out. The netns of the packet (0 without a netns
+ * filter: read later, for reported drops only), or REJECT.
+ * Its pointers are loaded afresh and die here: the verifier splits its walk at each
+ * NULL test of a pointer, for as long as that pointer lives, so testing the socket
+ * the rest of the program uses would double the load time.
+ */
+static __always_inline __u32 early_netns_or_reject(const struct sk_buff *skb, const unsigned long long *ctx,
+						     bool ct_site)
+{
+	const struct sock *s = skb->sk;
+	const struct net_device *dev;
+	__u32 netns = 0, dev_ns = 0;
+
+	if (!s && kfree_skb_has_rx_sk())
+		s = (const struct sock *)ctx[3];
+	/* Without a netns filter the netns is read only for drops that are reported (a
+	 * plain load through net_device costs the verifier a walk of its members). With
+	 * one, it comes first: plain loads, cheaper than the protocol's probe read. */
+	if (filter_netns) {
+		if (s)
+			netns = s->__sk_common.skc_net.net->ns.inum;
+		if (!netns || ct_site) {
+			dev = skb->dev;
+			if (dev)
+				dev_ns = dev->nd_net.net->ns.inum;
+			if (!netns)
+				netns = dev_ns;
+		}
+		if (netns != filter_netns && !(ct_site && dev_ns == filter_netns))
+			return REJECT;
+	}
+	if (s && inet_sock_not_tcp(s))
+		return REJECT;
+	return netns;
 }
 
 /*
@@ -364,8 +410,8 @@ static __always_inline bool inet_sock_not_tcp(const struct sock *sk)
  * kinds it could become, the socket's protocol and the netns through direct loads
  * (tp_btf pointers are trusted: no helper call), and only then the packet headers.
  */
-static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u64 location,
-					    __u32 reason, const struct sock *rx_sk, __u8 source)
+static __always_inline int handle_kfree_skb(const unsigned long long *ctx, const struct sk_buff *skb,
+					    __u64 location, __u32 reason, const struct sock *rx_sk, __u8 source)
 {
 	bool has_lo = bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW);
 	bool nf = false, lo = false, ct_site;
@@ -401,20 +447,18 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u64 loc
 	    !(lo && kind_wanted(TS_KIND_LISTEN_OVERFLOW)))
 		return 0;
 
-	sk = skb->sk;
-	if (!sk)
-		sk = rx_sk;
-	if (inet_sock_not_tcp(sk))
-		return 0;
-	netns = sk_netns_btf(sk);
-	if (!netns)
-		netns = dev_netns_btf(skb);
 	/* A drop at nf_hook_slow may be conntrack's, and conntrack's entry is in the netns
 	 * of the hook that ran: the packet's device's when its socket is in another netns
 	 * (since 5.13, 9c4c325252c5, a packet keeps its socket across a veth). */
 	ct_site = nf && location >= nf_hook_slow_start && location < nf_hook_slow_end;
-	if (filter_netns && netns != filter_netns && !(ct_site && dev_netns_btf(skb) == filter_netns))
+	netns = early_netns_or_reject(skb, ctx, ct_site);
+	if (netns == REJECT)
 		return 0;
+	/* The loads above are not reused below: see early_netns_or_reject(). */
+	asm volatile("" ::: "memory");
+	sk = skb->sk;
+	if (!sk)
+		sk = rx_sk;
 
 	parsed = parse_tcp_headers(skb->head, skb->network_header, bpf_ntohs(skb->protocol), &pkt);
 	if (parsed == PKT_NOT_TCP)
@@ -435,7 +479,7 @@ int BPF_PROG(kfree_skb__tracepoint, struct sk_buff *skb, void *location)
 		reason = (__u32)ctx[2];
 	if (kfree_skb_has_rx_sk())
 		rx_sk = (const struct sock *)ctx[3];
-	return handle_kfree_skb(skb, (__u64)location, reason, rx_sk, TS_SRC_TRACEPOINT);
+	return handle_kfree_skb(ctx, skb, (__u64)location, reason, rx_sk, TS_SRC_TRACEPOINT);
 }
 
 /* ---- listen overflow on every kernel: syn_recv_sock returning NULL -------- */
