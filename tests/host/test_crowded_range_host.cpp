@@ -213,7 +213,7 @@ TEST_CASE("crowded range: search cost, half-range fill and tcp_tw_reuse named be
 	for (const auto& r : rows)
 		probes_max = std::max(probes_max, num(r, "probes_max"));
 	CHECK(probes_max >= half());
-	CHECK(probes_max <= half() + (held - num(final_row, "held_tw_first")));
+	CHECK(probes_max <= half() + (held - num(final_row, "held_tw_first_half")));
 	if (probes_max != half())
 		WARN("a connect() probed " << probes_max << " ports: the " << half()
 					   << " of the half and some in the other half");
