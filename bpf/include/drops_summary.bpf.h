@@ -105,6 +105,10 @@ static __always_inline struct ts_agg_key agg_key_of(const struct ts_event *e)
 	return key;
 }
 
+/* Boot-time seconds, written by userspace on each tick: a key's last_tick says when it
+ * last moved without a clock read per drop (~20 ns in a storm). */
+__u32 summary_tick = 0;
+
 static __always_inline void aggregate_event(const struct ts_event *e)
 {
 	struct ts_agg_key key = agg_key_of(e);
@@ -121,6 +125,7 @@ static __always_inline void aggregate_event(const struct ts_event *e)
 		}
 	}
 	__sync_fetch_and_add(&v->count, 1);
+	v->last_tick = summary_tick;
 	if (e->kind == TS_KIND_SYNACK_RETRANS || e->kind == TS_KIND_LISTEN_OVERFLOW ||
 	    e->kind == TS_KIND_SYN_DROP)
 		v->q = e->d.q;

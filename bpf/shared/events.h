@@ -187,7 +187,8 @@ struct ts_agg_val {
 	__u64 sum_ns; /* slow-accept: the waits added up (a histogram's _sum); else 0 */
 	struct ts_queues q; /* last queue numbers seen for this key */
 	__u8 family;
-	__u8 _pad[7];
+	__u8 _pad[3];
+	__u32 last_tick; /* summary_tick when the count last moved: userspace evicts idle keys */
 };
 
 /* One socket, written by the iter/tcp program (bpf/sockets_iter.bpf.c). */

@@ -64,6 +64,8 @@ void DropsCollector::configure(tcpdrops_bpf& skel)
 	ro->ct_cause_source = ct && !ct->program.empty() ? source_of(ct) : 0;
 }
 
+static uint32_t boot_seconds() { return (uint32_t)(WallClock::boot_now_ns() / 1000000000ull); }
+
 // After the load, before the programs attach: nothing runs with these unset.
 void DropsCollector::fill_loaded(tcpdrops_bpf& skel)
 {
@@ -73,6 +75,7 @@ void DropsCollector::fill_loaded(tcpdrops_bpf& skel)
 		skel.bss->nf_hook_slow_start = r->start;
 		skel.bss->nf_hook_slow_end = r->end;
 	}
+	skel.bss->summary_tick = boot_seconds();
 	int fd = bpf_map__fd(skel.maps.port_filter);
 	for (uint16_t p : filter_.ports) {
 		uint8_t one = 1;
@@ -168,27 +171,18 @@ int DropsCollector::lost_by_cause_fd() const { return bpf_map__fd(skel_->maps.lo
 std::vector<SummaryRow> DropsCollector::all_counts()
 {
 	int fd = bpf_map__fd(skel_->maps.summary);
+	uint32_t now_s = note_summary_tick();
 	auto entries = read_summary_map(fd);
-	// When each key's count last moved, seen from here: the kernel keeps no time (a
-	// clock read per drop costs ~20 ns in a storm).
-	uint64_t now = WallClock::boot_now_ns();
-	for (const auto& [k, v] : entries) {
-		auto [it, fresh] = last_change_.try_emplace(std::string((const char*)&k, sizeof(k)), v.count, now);
-		if (!fresh && it->second.first != v.count)
-			it->second = {v.count, now};
-	}
 	if (entries.size() > kEvictAbove) {
 		// Idle keys leave the kernel's map with their counts, atomically (lookup and
 		// delete, 5.14+); an increment racing the delete of a key idle for 10 minutes
 		// is the only thing that can be lost.
 		for (auto& [k, v] : entries) {
-			auto seen = last_change_.find(std::string((const char*)&k, sizeof(k)));
-			if (seen == last_change_.end() || seen->second.second + kIdleEvictNs > now)
+			if (v.last_tick + kIdleEvictS > now_s)
 				continue;
 			ts_agg_val last;
 			if (bpf_map_lookup_and_delete_elem(fd, &k, &last) != 0)
 				continue; // older kernels: keep the key
-			last_change_.erase(seen);
 			SummaryRow& t = evicted_[std::string((const char*)&k, sizeof(k))];
 			SummaryRow r = summary_row_of(k, last);
 			r.count += t.count;
@@ -226,8 +220,16 @@ std::vector<SummaryRow> DropsCollector::counts()
 	return rows;
 }
 
+uint32_t DropsCollector::note_summary_tick()
+{
+	uint32_t now_s = boot_seconds();
+	__atomic_store_n(&skel_->bss->summary_tick, now_s, __ATOMIC_RELAXED);
+	return now_s;
+}
+
 void DropsCollector::refresh_fold_ranges(KnobCache& knobs)
 {
+	note_summary_tick();
 	int fd = bpf_map__fd(skel_->maps.fold_ranges);
 	bool changed = false;
 	auto put = [&](uint32_t key, const std::optional<NetnsKnobs>& k) {

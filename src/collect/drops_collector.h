@@ -68,13 +68,13 @@ public:
 	const SocketSnapshot* listener_snapshot() const { return snapshot_.get(); }
 
 	// Counts mode: every key the kernel counted since start, cumulative, with its source.
-	// Keys idle for kIdleEvictNs are moved out of the kernel's map into totals kept
+	// Keys idle for kIdleEvictS are moved out of the kernel's map into totals kept
 	// here once the map is half full, so counts stay monotonic however long it runs.
 	std::vector<SummaryRow> counts();
 	// Counts mode, once a tick: each known netns's ephemeral range into the kernel's
 	// fold_ranges, so client ports fold there (key 0: the default, our own netns).
 	void refresh_fold_ranges(KnobCache& knobs);
-	static constexpr uint64_t kIdleEvictNs = 600ull * 1000000000ull; // 10 min
+	static constexpr uint32_t kIdleEvictS = 600; // 10 min
 	static constexpr size_t kEvictAbove = 8192;                      // of 16,384 keys
 	// Events mode: what the syn-drop monitor needs from each event.
 	void note_event(const ts_event& e);
@@ -90,6 +90,7 @@ private:
 	void refuse_unseeable(const std::vector<std::string>& kind_names, const std::string& tool) const;
 	void start_syn_drop_monitor();
 	std::vector<SummaryRow> all_counts(); // every kind, evicted totals merged
+	uint32_t note_summary_tick();         // boot seconds into the kernel's summary_tick
 
 	KernelFeatures& features_;
 	NetnsDirectory& netns_dir_;
@@ -105,8 +106,6 @@ private:
 	std::map<std::string, SummaryRow> evicted_;
 	bool fold_default_set_ = false;
 	std::map<uint32_t, ts_fold_range> fold_written_; // what fold_ranges holds, by netns
-	// Per summary key (bytes): its count and when (boot ns) it last changed.
-	std::map<std::string, std::pair<uint64_t, uint64_t>> last_change_;
 	// Per netns: cumulative final-ACK overflows, listener ports named since the last tick.
 	std::map<uint32_t, uint64_t> ack_overflows_;
 	std::map<uint32_t, std::vector<uint16_t>> recent_ports_;
