@@ -12,9 +12,12 @@ struct {
 	__type(value, struct ts_agg_val);
 } summary SEC(".maps");
 
-static __always_inline __u8 agg_sub(const struct ts_event *e)
+/* `kind` is passed apart from e->kind: a constant where the caller knows it, so the
+ * compiler drops the other kinds' code. Read back from the event on the stack, it is
+ * unknown to the verifier, which would walk every kind's code (log2_ms's loop too). */
+static __always_inline __u8 agg_sub(__u8 kind, const struct ts_event *e)
 {
-	switch (e->kind) {
+	switch (kind) {
 	case TS_KIND_RETRANS:
 		return e->d.rtx.rtx_kind;
 	case TS_KIND_CONNTRACK:
@@ -78,11 +81,11 @@ static __always_inline const struct ts_fold_range *fold_range_of(__u32 netns)
 /* Client-side kinds carry the connection's ephemeral port as lport: one key per port
  * would fill the map within hours of a busy client (and an exporter runs for months).
  * Folded here, only for summary keys (events keep their port). */
-static __always_inline void fold_ephemeral(struct ts_agg_key *key)
+static __always_inline void fold_ephemeral(__u8 kind, struct ts_agg_key *key)
 {
 	const struct ts_fold_range *r;
 
-	if (key->kind != TS_KIND_RETRANS && key->kind != TS_KIND_DROP && key->kind != TS_KIND_CONNTRACK)
+	if (kind != TS_KIND_RETRANS && kind != TS_KIND_DROP && kind != TS_KIND_CONNTRACK)
 		return;
 	r = fold_range_of(key->netns);
 	if (r && key->lport >= r->low && key->lport <= r->high) {
@@ -92,16 +95,16 @@ static __always_inline void fold_ephemeral(struct ts_agg_key *key)
 }
 
 /* The key an event counts under, in the summary and in lost_by_cause. */
-static __always_inline struct ts_agg_key agg_key_of(const struct ts_event *e)
+static __always_inline struct ts_agg_key agg_key_of(__u8 kind, const struct ts_event *e)
 {
 	struct ts_agg_key key = {
 		.netns = e->netns,
 		.reason = e->reason,
 		.lport = e->t.lport,
-		.kind = e->kind,
-		.sub = agg_sub(e),
+		.kind = kind,
+		.sub = agg_sub(kind, e),
 	};
-	fold_ephemeral(&key);
+	fold_ephemeral(kind, &key);
 	return key;
 }
 
@@ -109,9 +112,9 @@ static __always_inline struct ts_agg_key agg_key_of(const struct ts_event *e)
  * last moved without a clock read per drop (~20 ns in a storm). */
 __u32 summary_tick = 0;
 
-static __always_inline void aggregate_event(const struct ts_event *e)
+static __always_inline void aggregate_event_as(__u8 kind, const struct ts_event *e)
 {
-	struct ts_agg_key key = agg_key_of(e);
+	struct ts_agg_key key = agg_key_of(kind, e);
 	struct ts_agg_val *v = bpf_map_lookup_elem(&summary, &key);
 	if (!v) {
 		/* Lookup, insert, lookup: a concurrent insert (-EEXIST) is fine;
@@ -126,10 +129,9 @@ static __always_inline void aggregate_event(const struct ts_event *e)
 	}
 	__sync_fetch_and_add(&v->count, 1);
 	v->last_tick = summary_tick;
-	if (e->kind == TS_KIND_SYNACK_RETRANS || e->kind == TS_KIND_LISTEN_OVERFLOW ||
-	    e->kind == TS_KIND_SYN_DROP)
+	if (kind == TS_KIND_SYNACK_RETRANS || kind == TS_KIND_LISTEN_OVERFLOW || kind == TS_KIND_SYN_DROP)
 		v->q = e->d.q;
-	if (e->kind == TS_KIND_SLOW_ACCEPT) {
+	if (kind == TS_KIND_SLOW_ACCEPT) {
 		__sync_fetch_and_add(&v->sum_ns, e->d.acc.wait_ns);
 		v->q.accept_queue = e->d.acc.accept_queue;
 		v->q.accept_queue_max = e->d.acc.accept_queue_max;
@@ -146,9 +148,9 @@ struct {
 	__type(value, __u64);
 } lost_by_cause SEC(".maps");
 
-static __always_inline void count_lost_cause(const struct ts_event *e)
+static __always_inline void count_lost_cause(__u8 kind, const struct ts_event *e)
 {
-	struct ts_agg_key key = agg_key_of(e);
+	struct ts_agg_key key = agg_key_of(kind, e);
 	__u64 one = 1, *n = bpf_map_lookup_elem(&lost_by_cause, &key);
 
 	if (n)
@@ -157,15 +159,26 @@ static __always_inline void count_lost_cause(const struct ts_event *e)
 		bpf_map_update_elem(&lost_by_cause, &key, &one, BPF_NOEXIST);
 }
 
-/* Deliver one fully built event. Filters were applied by the caller. */
-static __always_inline void submit(const struct ts_event *e)
+/* Deliver one fully built event of `kind` (e->kind, as a constant where the caller
+ * has one). Filters were applied by the caller. */
+static __always_inline void submit_as(__u8 kind, const struct ts_event *e)
 {
 	if (aggregate)
-		aggregate_event(e);
+		aggregate_event_as(kind, e);
 	if (emit_events && bpf_ringbuf_output(&events, (void *)e, sizeof(*e), ringbuf_wakeup_flag())) {
 		count_lost(0);
-		count_lost_cause(e);
+		count_lost_cause(kind, e);
 	}
+}
+
+static __always_inline void submit(const struct ts_event *e)
+{
+	submit_as(e->kind, e);
+}
+
+static __always_inline void aggregate_event(const struct ts_event *e)
+{
+	aggregate_event_as(e->kind, e);
 }
 
 #endif

@@ -14,9 +14,11 @@
 #include "include/core_fixes.bpf.h"
 #include "include/net_defs.bpf.h"
 
+/* No NULL test: a probe read of a NULL net fails and leaves 0, and each test would
+ * double the verifier's paths through everything after it (kfree_skb's program). */
 static __always_inline __u32 net_inum(const struct net *net)
 {
-	return net ? BPF_CORE_READ(net, ns.inum) : 0;
+	return BPF_CORE_READ(net, ns.inum);
 }
 
 /*
@@ -33,8 +35,9 @@ static __always_inline __u32 net_inum(const struct net *net)
 #define DEFINE_SKC_READERS(suffix, READ, READ_INTO)                                          \
 	static __always_inline __u32 skc_netns##suffix(const struct sock_common *skc)           \
 	{                                                                                        \
+		/* NULL net: 0 either way (failed probe read, or a faulting BTF load) */          \
 		const struct net *net = READ(skc, skc_net.net);                                  \
-		return net ? READ(net, ns.inum) : 0;                                             \
+		return READ(net, ns.inum);                                                       \
 	}                                                                                        \
 	static __always_inline void tuple_from_skc##suffix(const struct sock_common *skc,       \
 							    struct ts_tuple *t)                  \
@@ -158,15 +161,45 @@ static __always_inline enum pkt_parse parse_tcp_packet(const struct sk_buff *skb
 				 bpf_ntohs(BPF_CORE_READ(skb, protocol)), t);
 }
 
+/* skc_num and skc_state, 4 bytes apart in sock_common: one probe read instead of two
+ * (each helper call is a good part of a drop's cost). Offsets from CO-RE, so the test
+ * of their distance is a constant to the verifier. */
+static __always_inline void sk_num_and_state(const struct sock *sk, __u16 *num, __u8 *state)
+{
+	__u32 off_num = bpf_core_field_offset(sk->__sk_common.skc_num);
+	__u32 off_state = bpf_core_field_offset(sk->__sk_common.skc_state);
+	__u8 b[8];
+
+	if (off_state > off_num && off_state - off_num < sizeof(b)) {
+		/* a failed read leaves b zeroed: no test (it would split the verifier's walk) */
+		bpf_probe_read_kernel(b, sizeof(b), (const char *)sk + off_num);
+		__builtin_memcpy(num, b, sizeof(*num));
+		*state = b[(off_state - off_num) & (sizeof(b) - 1)];
+		return;
+	}
+	*num = BPF_CORE_READ(sk, __sk_common.skc_num);
+	*state = BPF_CORE_READ(sk, __sk_common.skc_state);
+}
+
 /*
  * Orient a packet's tuple: local = this host. A packet whose source port is
  * the socket's own port was being sent; everything else, including packets
  * with no socket, was being received.
+ * `btf`: sk is a BTF pointer (tp_btf, fentry), whose fields are plain loads.
  */
-static __always_inline void tuple_from_packet(const struct pkt_tuple *p, const struct sock *sk,
-					      struct ts_tuple *t)
+static __always_inline void tuple_from_packet_sk(const struct pkt_tuple *p, const struct sock *sk,
+						 struct ts_tuple *t, const bool btf)
 {
-	bool sent = sk && BPF_CORE_READ(sk, __sk_common.skc_num) == p->sport;
+	__u16 num = 0;
+	__u8 state = 0;
+
+	if (sk && btf) {
+		num = sk->__sk_common.skc_num;
+		state = sk->__sk_common.skc_state;
+	} else if (sk) {
+		sk_num_and_state(sk, &num, &state);
+	}
+	bool sent = sk && num == p->sport;
 
 	t->family = p->family;
 	if (sent) {
@@ -181,7 +214,13 @@ static __always_inline void tuple_from_packet(const struct pkt_tuple *p, const s
 		__builtin_memcpy(t->raddr, p->saddr, 16);
 	}
 	if (sk)
-		t->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		t->state = state;
+}
+
+static __always_inline void tuple_from_packet(const struct pkt_tuple *p, const struct sock *sk,
+					      struct ts_tuple *t)
+{
+	tuple_from_packet_sk(p, sk, t, false);
 }
 
 #endif
