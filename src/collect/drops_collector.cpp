@@ -90,15 +90,14 @@ void DropsCollector::start(const std::vector<std::string>& kind_names, bool tole
 	for (const auto& k : kind_names)
 		for (const auto& h : hooks_for_kind(*parse_kind(k)))
 			hooks.push_back(h);
-	{ // what each program needs from the kernel, from its instructions
-		SkeletonPtr<tcpdrops_bpf> opened(tcpdrops_bpf::open());
-		if (opened)
-			ladder_.set_program_helpers(helpers_by_program(opened->obj));
-	}
+	SkeletonPtr<tcpdrops_bpf> opened(tcpdrops_bpf::open());
+	if (opened) // what each program needs from the kernel, from its instructions
+		ladder_.set_program_helpers(helpers_by_program(opened->obj));
 	ladder_.plan(features_, filter_.forced, hooks);
 	startup_trace::mark("ladder planned (feature probes)");
 	skel_ = load_with_ladder<tcpdrops_bpf>(
-	    ladder_, [this](tcpdrops_bpf& s) { configure(s); }, [this](tcpdrops_bpf& s) { fill_loaded(s); }, links_);
+	    std::move(opened), ladder_, [this](tcpdrops_bpf& s) { configure(s); },
+	    [this](tcpdrops_bpf& s) { fill_loaded(s); }, links_);
 	startup_trace::mark("loaded and attached");
 	if (!tolerate_unseeable)
 		refuse_unseeable(kind_names, tool);

@@ -63,13 +63,12 @@ void PortCollector::configure(portcontend_bpf& skel)
 
 void PortCollector::start()
 {
-	{ // what each program needs from the kernel, from its instructions
-		SkeletonPtr<portcontend_bpf> opened(portcontend_bpf::open());
-		if (opened)
-			ladder_.set_program_helpers(helpers_by_program(opened->obj));
-	}
+	SkeletonPtr<portcontend_bpf> opened(portcontend_bpf::open());
+	if (opened) // what each program needs from the kernel, from its instructions
+		ladder_.set_program_helpers(helpers_by_program(opened->obj));
 	ladder_.plan(features_, filter_.forced, {"port-search", "port-census", "tw-recycled"});
-	skel_ = load_with_ladder<portcontend_bpf>(ladder_, [this](portcontend_bpf& s) { configure(s); }, links_);
+	skel_ = load_with_ladder<portcontend_bpf>(std::move(opened), ladder_,
+						  [this](portcontend_bpf& s) { configure(s); }, links_);
 	if (ladder_.chosen("port-census") && mode_ == CollectMode::Counts) {
 		try {
 			snapshot_ = std::make_unique<SocketSnapshot>(kHeldStates);

@@ -14,18 +14,20 @@
 
 namespace tcpsight {
 
+// `opened`: the object as first opened (its instructions told the ladder what each
+// program needs), used for the first attempt; later attempts open it again.
 // `configure` runs before each load (rodata, map sizes); `loaded` after a successful
 // load and before attaching (globals in .bss/.data, map contents).
 template <typename Skel, typename Configure, typename Loaded>
-SkeletonPtr<Skel> load_with_ladder(AttachLadder& ladder, Configure&& configure, Loaded&& loaded,
-				   std::vector<LinkPtr>& links)
+SkeletonPtr<Skel> load_with_ladder(SkeletonPtr<Skel> opened, AttachLadder& ladder, Configure&& configure,
+				   Loaded&& loaded, std::vector<LinkPtr>& links)
 {
 	// Each retry demotes one hook by one rung, so this bounds the walk.
 	size_t max_attempts = 1;
 	for (const auto& h : ladder.hooks())
 		max_attempts += h.rungs.size();
 	for (size_t attempt = 0; attempt < max_attempts; attempt++) {
-		SkeletonPtr<Skel> skel(Skel::open());
+		SkeletonPtr<Skel> skel(opened ? opened.release() : Skel::open());
 		if (!skel)
 			throw Failure(errno_text("failed to open BPF object", errno), bpf_errno_hint(errno));
 		configure(*skel);
@@ -54,9 +56,11 @@ SkeletonPtr<Skel> load_with_ladder(AttachLadder& ladder, Configure&& configure, 
 }
 
 template <typename Skel, typename Configure>
-SkeletonPtr<Skel> load_with_ladder(AttachLadder& ladder, Configure&& configure, std::vector<LinkPtr>& links)
+SkeletonPtr<Skel> load_with_ladder(SkeletonPtr<Skel> opened, AttachLadder& ladder, Configure&& configure,
+				   std::vector<LinkPtr>& links)
 {
-	return load_with_ladder<Skel>(ladder, std::forward<Configure>(configure), [](Skel&) {}, links);
+	return load_with_ladder<Skel>(std::move(opened), ladder, std::forward<Configure>(configure), [](Skel&) {},
+				      links);
 }
 
 } // namespace tcpsight
