@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/bpf_handles.h"
+#include "core/iter_tcp_hazard.h"
 #include "core/program_needs.h"
 #include "core/startup_trace.h"
 
@@ -257,6 +258,9 @@ Probe KernelFeatures::iter(const std::string& target)
 		return {false, "no kernel BTF"};
 	if (btf__find_by_name_kind(b, ("bpf_iter_" + target).c_str(), BTF_KIND_FUNC) < 0)
 		return {false, "bpf_iter_" + target + " not in this kernel (5.9+)"};
+	if (target == "tcp")
+		if (auto hazard = iter_tcp_hazard_here())
+			return {false, *hazard};
 	return {true, {}};
 }
 

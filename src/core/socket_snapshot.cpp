@@ -8,6 +8,7 @@
 
 #include "core/bpf_handles.h"
 #include "core/failure.h"
+#include "core/iter_tcp_hazard.h"
 #include "core/netns.h"
 #include "sockets_iter.skel.h"
 
@@ -20,6 +21,8 @@ struct SocketSnapshot::Impl {
 
 SocketSnapshot::SocketSnapshot(uint32_t states_mask) : impl_(std::make_unique<Impl>())
 {
+	if (auto hazard = iter_tcp_hazard_here())
+		throw Failure(*hazard, "run a kernel with the fix, or accept the risk with TCPSIGHT_ITER_TCP=1");
 	impl_->skel.reset(sockets_iter_bpf::open());
 	if (!impl_->skel)
 		throw Failure(errno_text("failed to open socket iterator", errno), bpf_errno_hint(errno));

@@ -7,8 +7,10 @@
 #include <ctime>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include "core/iter_tcp_hazard.h"
 #include "core/netns.h"
 #include "support/scenario.h"
 #include "support/tcp_scenarios.h"
@@ -258,4 +260,27 @@ TEST_CASE("portcontend summary counts match TWRecycled and failed connects", "[h
 		CHECK(reused == 1);
 	for (const auto& i : of(rows, "interval"))
 		CHECK(num(i, "lost") == 0);
+}
+
+TEST_CASE("iter/tcp is not used on a kernel with CVE-2026-74714 unless accepted", "[host][portcontend][census]")
+{
+	require_root();
+	struct utsname u;
+	REQUIRE(uname(&u) == 0);
+	auto hazard = tcpsight::iter_tcp_hazard(u.release, u.version); // which kernels: the unit test
+	std::string safe = sh_out("env -u TCPSIGHT_ITER_TCP " + portcontend_binary() + " --probes 2>&1");
+	std::string accepted = sh_out("TCPSIGHT_ITER_TCP=1 " + portcontend_binary() + " --probes 2>&1");
+	INFO(safe);
+	auto census_rung = [](const std::string& probes) {
+		auto at = probes.find("\nport-census ");
+		return at == std::string::npos ? std::string("?") : probes.substr(at + 20, 10);
+	};
+	CHECK(census_rung(accepted).rfind("iter", 0) == 0);
+	if (hazard) {
+		CHECK(census_rung(safe).rfind("none", 0) == 0);
+		CHECK(safe.find("tried iter tcp: " + *hazard) != std::string::npos);
+	} else {
+		CHECK(census_rung(safe).rfind("iter", 0) == 0);
+		CHECK(safe.find("CVE-2026-74714") == std::string::npos);
+	}
 }

@@ -396,9 +396,21 @@ if [ -n "$print_dmesg" ]; then
 	echo "$prog: ---- guest dmesg ----" >&2
 	cat "$share/dmesg" >&2
 fi
+# CVE-2026-74714 (see src/core/iter_tcp_hazard.h): the tests run iter/tcp on the kernels that
+# have it (TCPSIGHT_ITER_TCP=1, to test the census), and a SYN racing the census can make the
+# kernel warn. Known and the kernel's: reported, not failed, when every splat is a refcount_t
+# warning and the socket iterator's batch is in one of the traces. Anything else still fails.
+known_iter_tcp_bug() { # splats -> 0 if they are that bug alone
+	grep -q 'bpf_iter_tcp_established_batch\|bpf_iter_tcp_batch' <<<"$1" || return 1
+	! grep -E 'WARNING:' <<<"$1" | grep -vq 'lib/refcount.c' || return 1
+	! grep -Eq 'BUG:|kernel BUG at|Oops|KASAN|UBSAN:|general protection fault|Kernel panic|possible (circular|recursive) locking|inconsistent lock state' <<<"$1"
+}
 if [ -n "$dmesg_check" ]; then
 	s="$(splats "$share/dmesg")"
-	if [ -n "$s" ]; then
+	if [ -n "$s" ] && known_iter_tcp_bug "$s"; then
+		echo "$prog: guest kernel ($kv) hit CVE-2026-74714 (iter/tcp refcount on a request socket, which the tests opt into); not a failure of this run:" >&2
+		grep -E 'refcount_t:|WARNING:' <<<"$s" >&2
+	elif [ -n "$s" ]; then
 		echo "$prog: guest kernel log ($kv) has a splat:" >&2
 		echo "$s" >&2
 		[ "$rc" -ne 0 ] || rc=121
