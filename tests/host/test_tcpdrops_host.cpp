@@ -126,6 +126,13 @@ static void listen_overflow_scenario(bool abort_on_overflow)
 	auto evs = of_kind(tool.stop(), "listen-overflow");
 
 	REQUIRE(!evs.empty());
+	// Now and then (about one host suite run in three) one overflow the counter has is not
+	// seen, with no program run skipped; not explained yet. What to look at when it is:
+	for (const char* c : {"TcpExt.TCPLossProbes", "TcpExt.TCPTimeouts", "TcpExt.ListenDrops", "TcpExt.SyncookiesRecv",
+			      "TcpExt.SyncookiesFailed", "TcpExt.TCPReqQFullDrop"})
+		UNSCOPED_INFO(c << " +" << counter_delta(before, after, c));
+	for (const auto& e : evs)
+		UNSCOPED_INFO("event at " << e.at("ts").text << " sport " << num(e, "rport"));
 	require_seen_all((long long)evs.size(), (long long)counter_delta(before, after, "TcpExt.ListenOverflows"),
 			 runs_missed(tool));
 	for (const auto& e : evs) {
