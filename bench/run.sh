@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build
-TD=$B/tools/tcpdrops
+TD=${TCPDROPS:-$B/tools/tcpdrops} # TCPDROPS=<another build> for an A/B
 PC=$B/tools/portcontend
 STORM=$B/bench/drop_storm
 S=${STORM_SECONDS:-3}
