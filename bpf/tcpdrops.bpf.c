@@ -471,8 +471,9 @@ int BPF_PROG(kfree_skb__tracepoint, struct sk_buff *skb, void *location)
 	if (kfree_skb_has_reason())
 		reason = (__u32)ctx[2];
 	if (kfree_skb_has_rx_sk())
-		rx_sk = (const struct sock *)ctx[3];
-	return handle_kfree_skb(ctx, skb, (__u64)location, reason, rx_sk, TS_SRC_TRACEPOINT);
+		rx_sk = untrusted((const struct sock *)ctx[3], struct sock);
+	return handle_kfree_skb(ctx, untrusted(skb, struct sk_buff), (__u64)location, reason, rx_sk,
+				TS_SRC_TRACEPOINT);
 }
 
 /* ---- listen overflow on every kernel: syn_recv_sock returning NULL -------- */

@@ -27,6 +27,19 @@ static __always_inline bool kfree_skb_has_rx_sk(void)
 }
 
 /*
+ * tp_btf arguments are trusted pointers (6.2+), and each pointer a program loads
+ * through a trusted or RCU pointer makes the verifier search vmlinux BTF by name up
+ * to four times (btf_nested_type_is_trusted(), 6.4+, 6fcd486b3a0a): a walk of every
+ * type, ~0.6 ms here, on every path that reaches the load. kfree_skb's skb->sk load
+ * cost 29 ms of tcpdrops' start that way. bpf_rdonly_cast (6.2+, a35b9af4ec2c; the
+ * verifier turns it into a register move) gives the same type untrusted: the same
+ * plain loads, faults still caught, NULL still tested, none of the searches. Where
+ * the kfunc is missing the pointer is kept as it is (and the searches do not exist).
+ */
+#define untrusted(ptr, type) \
+	(bpf_ksym_exists(bpf_rdonly_cast) ? (const type *)bpf_core_cast(ptr, type) : (const type *)(ptr))
+
+/*
  * tcp:tcp_retransmit_skb got its own event class with an `err` argument in 6.17
  * ("tcp: trace retransmit failures in tcp_retransmit_skb"); before that it used
  * the tcp_event_sk_skb class, had two arguments and fired only on success.

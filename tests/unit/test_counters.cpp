@@ -57,7 +57,7 @@ TEST_CASE("kallsyms: ranges and symbolization", "[unit]")
 			      "0000000000000000 T hidden\n"
 			      "ffffffffc0000000 t mod_fn\t[nf_conntrack]\n"
 			      "ffffffff81000300 t __tcp_retransmit_skb.part.0\n"
-			      "ffffffff81000400 T __tcp_retransmit_skb\n");
+			      "ffffffff81000400 T __tcp_retransmit_skb"); // no final newline
 	auto k = Kallsyms::parse(in);
 	auto r = k.range("nf_hook_slow");
 	REQUIRE(r);
@@ -66,6 +66,9 @@ TEST_CASE("kallsyms: ranges and symbolization", "[unit]")
 	CHECK(k.symbolize(0xffffffff8100014cULL) == "nf_hook_slow+0x4c");
 	CHECK(k.symbolize(0xffffffffc0000010ULL) == "mod_fn+0x10");
 	CHECK(k.symbolize(0x10) == "");
+	// Listed after a module's symbol: sorted by address all the same.
+	CHECK(k.symbolize(0xffffffff81000310ULL) == "__tcp_retransmit_skb.part.0+0x10");
+	CHECK(k.symbolize(0xffffffff81000400ULL) == "__tcp_retransmit_skb+0x0");
 	CHECK_FALSE(k.range("hidden").has_value());
 	CHECK_FALSE(k.range("some_data").has_value());
 	CHECK(k.has("hidden")); // the name exists even when its address is hidden
