@@ -572,6 +572,7 @@ int BPF_PROG(connect_state__tracepoint, const struct sock *sk, int oldstate, int
 
 	if (!starts && oldstate != TCP_SYN_SENT)
 		return 0;
+	sk = untrusted(sk, struct sock); /* 10 ms of verification -> 1: see untrusted() */
 	/* sk_protocol: a u16 of its own since 5.6 (bf9765145b85), so a plain load. */
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;

@@ -31,8 +31,11 @@ uint32_t kinds_mask_of(const std::vector<std::string>& kinds)
 
 DropsCollector::DropsCollector(KernelFeatures& features, NetnsDirectory& netns_dir, DropsFilter filter,
 			       CollectMode mode)
-    : features_(features), netns_dir_(netns_dir), filter_(std::move(filter)), mode_(mode), ladder_(tcpdrops_hooks())
+    : features_(features), netns_dir_(netns_dir), filter_(std::move(filter)), mode_(mode), ladder_(tcpdrops_hooks()),
+      opened_(tcpdrops_bpf::open())
 {
+	if (opened_)
+		preload_ = std::make_unique<KernelBtfPreload>(opened_->obj, "kfree_skb__tracepoint");
 }
 
 DropsCollector::~DropsCollector() = default;
@@ -90,7 +93,9 @@ void DropsCollector::start(const std::vector<std::string>& kind_names, bool tole
 	for (const auto& k : kind_names)
 		for (const auto& h : hooks_for_kind(*parse_kind(k)))
 			hooks.push_back(h);
-	SkeletonPtr<tcpdrops_bpf> opened(tcpdrops_bpf::open());
+	if (preload_)
+		preload_->wait();
+	SkeletonPtr<tcpdrops_bpf> opened = std::move(opened_);
 	if (opened) // what each program needs from the kernel, from its instructions
 		ladder_.set_program_helpers(helpers_by_program(opened->obj));
 	ladder_.plan(features_, filter_.forced, hooks);

@@ -13,6 +13,7 @@
 
 #include "core/attach_ladder.h"
 #include "core/bpf_handles.h"
+#include "core/kernel_btf_preload.h"
 #include "core/kernel_features.h"
 #include "core/netns.h"
 #include "core/netns_knobs.h"
@@ -44,6 +45,8 @@ uint32_t kinds_mask_of(const std::vector<std::string>& kinds); // throws UsageEr
 
 class DropsCollector {
 public:
+	// Opens the BPF object and starts libbpf's parse of the kernel's BTF: construct it
+	// before parsing the BTF for the ladder (KernelFeatures::vmlinux_btf), and both run at once.
 	DropsCollector(KernelFeatures& features, NetnsDirectory& netns_dir, DropsFilter filter, CollectMode mode);
 	~DropsCollector();
 
@@ -97,6 +100,8 @@ private:
 	DropsFilter filter_;
 	CollectMode mode_;
 	AttachLadder ladder_;
+	SkeletonPtr<tcpdrops_bpf> opened_; // opened by the constructor, loaded by start()
+	std::unique_ptr<KernelBtfPreload> preload_;
 	SkeletonPtr<tcpdrops_bpf> skel_;
 	std::vector<LinkPtr> links_;
 	std::unique_ptr<SocketSnapshot> snapshot_;

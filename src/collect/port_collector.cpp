@@ -33,8 +33,11 @@ std::string dest_id(uint8_t family, const uint8_t addr[16], uint16_t port)
 }
 
 PortCollector::PortCollector(KernelFeatures& features, NetnsDirectory& netns_dir, PortFilter filter, CollectMode mode)
-    : features_(features), netns_dir_(netns_dir), filter_(std::move(filter)), mode_(mode), ladder_(portcontend_hooks())
+    : features_(features), netns_dir_(netns_dir), filter_(std::move(filter)), mode_(mode), ladder_(portcontend_hooks()),
+      opened_(portcontend_bpf::open())
 {
+	if (opened_)
+		preload_ = std::make_unique<KernelBtfPreload>(opened_->obj, "connect_state__tracepoint");
 }
 
 PortCollector::~PortCollector() = default;
@@ -63,7 +66,9 @@ void PortCollector::configure(portcontend_bpf& skel)
 
 void PortCollector::start()
 {
-	SkeletonPtr<portcontend_bpf> opened(portcontend_bpf::open());
+	if (preload_)
+		preload_->wait();
+	SkeletonPtr<portcontend_bpf> opened = std::move(opened_);
 	if (opened) // what each program needs from the kernel, from its instructions
 		ladder_.set_program_helpers(helpers_by_program(opened->obj));
 	ladder_.plan(features_, filter_.forced, {"port-search", "port-census", "tw-recycled"});

@@ -15,6 +15,7 @@
 #include "collect/drops_collector.h" // CollectMode
 #include "core/attach_ladder.h"
 #include "core/bpf_handles.h"
+#include "core/kernel_btf_preload.h"
 #include "core/kernel_features.h"
 #include "core/netns.h"
 #include "core/netns_knobs.h"
@@ -52,6 +53,7 @@ std::string dest_id(uint8_t family, const uint8_t addr[16], uint16_t port);
 
 class PortCollector {
 public:
+	// Opens the BPF object and starts libbpf's parse of the kernel's BTF (see DropsCollector).
 	PortCollector(KernelFeatures& features, NetnsDirectory& netns_dir, PortFilter filter, CollectMode mode);
 	~PortCollector();
 
@@ -82,6 +84,8 @@ private:
 	PortFilter filter_;
 	CollectMode mode_;
 	AttachLadder ladder_;
+	SkeletonPtr<portcontend_bpf> opened_; // opened by the constructor, loaded by start()
+	std::unique_ptr<KernelBtfPreload> preload_;
 	SkeletonPtr<portcontend_bpf> skel_;
 	std::vector<LinkPtr> links_;
 	std::unique_ptr<SocketSnapshot> snapshot_;

@@ -86,18 +86,18 @@ Exporter::~Exporter() = default;
 void Exporter::start()
 {
 	features_.prefetch_kallsyms();
-	if (!features_.vmlinux_btf())
-		throw Failure("cannot parse the kernel's BTF", "rerun with -v for libbpf's log");
-	names_ = std::make_unique<EnumNames>(features_.vmlinux_btf());
-	ctx_.names = names_.get();
-	ctx_.symbolize = [this](uint64_t a) { return features_.kallsyms().symbolize(a); };
-
 	DropsFilter df;
 	df.kinds_mask = kinds_mask_of(o_.kinds);
 	df.netns = o_.netns;
 	df.ports = o_.ports;
 	df.forced = o_.forced;
 	drops_ = std::make_unique<DropsCollector>(features_, netns_dir_, df, CollectMode::Counts);
+	if (!features_.vmlinux_btf())
+		throw Failure("cannot parse the kernel's BTF", "rerun with -v for libbpf's log");
+	names_ = std::make_unique<EnumNames>(features_.vmlinux_btf());
+	ctx_.names = names_.get();
+	ctx_.symbolize = [this](uint64_t a) { return features_.kallsyms().symbolize(a); };
+
 	drops_->start(o_.kinds, false, "tcpsight-exporter");
 	drops_->load_listener_snapshot();
 

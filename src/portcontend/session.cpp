@@ -112,11 +112,11 @@ int Portcontend::run()
 	start_tool("portcontend", o_.common); // kallsyms is read only if a probe needs it
 	warn_if_netns_absent("portcontend", filter.netns, netns_dir_);
 	event_mode_ = o_.events;
+	ports_ = std::make_unique<PortCollector>(features_, netns_dir_, filter,
+						 event_mode_ ? CollectMode::Events : CollectMode::Counts);
 	if (!features_.vmlinux_btf())
 		throw Failure("cannot parse the kernel's BTF", "rerun with -v for libbpf's log");
 	EnumNames names(features_.vmlinux_btf());
-	ports_ = std::make_unique<PortCollector>(features_, netns_dir_, filter,
-						 event_mode_ ? CollectMode::Events : CollectMode::Counts);
 	ports_->start();
 	const AttachLadder& ladder = ports_->ladder();
 	if (o_.common.probes) {

@@ -134,12 +134,12 @@ int Tcpdrops::run()
 	start_tool("tcpdrops", o_.common);
 	warn_if_netns_absent("tcpdrops", filter.netns, netns_dir_);
 	features_.prefetch_kallsyms();
+	drops_ = std::make_unique<DropsCollector>(features_, netns_dir_, filter,
+						  o_.common.interval ? CollectMode::Counts : CollectMode::Events);
 	if (!features_.vmlinux_btf())
 		throw Failure("cannot parse the kernel's BTF", "rerun with -v for libbpf's log");
 	startup_trace::mark("vmlinux BTF");
 	names_ = std::make_unique<EnumNames>(features_.vmlinux_btf());
-	drops_ = std::make_unique<DropsCollector>(features_, netns_dir_, filter,
-						  o_.common.interval ? CollectMode::Counts : CollectMode::Events);
 	drops_->start(o_.kinds, o_.common.probes, "tcpdrops"); // --probes is how to see why a kind is unseeable
 	const AttachLadder& ladder = drops_->ladder();
 
