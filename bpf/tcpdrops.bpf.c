@@ -193,7 +193,7 @@ static __always_inline void conntrack_detail(const struct sk_buff *skb, struct t
 		return;
 	}
 	ct->status = BPF_CORE_READ(c, status);
-	if (ct->status & bpf_core_enum_value(enum ip_conntrack_status, IPS_CONFIRMED)) {
+	if (ct->status & TS_IPS_CONFIRMED) {
 		ct->entry = TS_CT_CONFIRMED;
 	} else {
 		ct->entry = TS_CT_UNCONFIRMED;

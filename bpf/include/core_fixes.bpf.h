@@ -13,17 +13,22 @@
  * skb:kfree_skb gained `reason` in 5.17 (c504e5c2f964, "net: skb: introduce
  * kfree_skb_reason()") and `rx_sk` in 6.11 (c53795d48ee8, "net: add rx_sk to
  * trace_kfree_skb"). A tp_btf program may only touch the arguments the running
- * kernel's prototype has, so each access is gated on the tracepoint's raw
- * struct having that field; the untaken branch is dead code for the verifier.
+ * kernel's prototype has, so each access is gated on their number, which userspace
+ * reads from the tracepoint's prototype in vmlinux BTF (KernelFeatures::
+ * tracepoint_arg_count): frozen rodata, so the untaken branch is dead code for the
+ * verifier. (A CO-RE test of the raw event struct did the same at the price of one
+ * more walk of all the kernel's BTF types in libbpf at each start.)
  */
+const volatile __u8 kfree_skb_nargs = 2;
+
 static __always_inline bool kfree_skb_has_reason(void)
 {
-	return bpf_core_field_exists(struct trace_event_raw_kfree_skb, reason);
+	return kfree_skb_nargs >= 3;
 }
 
 static __always_inline bool kfree_skb_has_rx_sk(void)
 {
-	return bpf_core_field_exists(struct trace_event_raw_kfree_skb, rx_sk);
+	return kfree_skb_nargs >= 4;
 }
 
 /*

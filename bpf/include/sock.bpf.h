@@ -98,19 +98,49 @@ struct pkt_tuple {
 
 enum pkt_parse { PKT_NOT_TCP = 0, PKT_TCP = 1, PKT_UNREADABLE = 2 };
 
-/* The headers as they sit in the packet: IPv4 without options, then TCP, in one read. */
-struct ip4_tcp {
-	struct iphdr ip;
-	struct tcphdr th;
+/*
+ * The headers as they are on the wire (RFC 791, 8200, 9293), declared here rather than
+ * taken from vmlinux.h: a wire format never changes, so they need no CO-RE relocation,
+ * and each relocated type costs libbpf a walk of the kernel's ~126k BTF types at start.
+ */
+struct wire_ip4 {
+	__u8 ver_ihl; /* version in the high nibble, header length in 32-bit words in the low */
+	__u8 tos;
+	__be16 tot_len, id, frag_off;
+	__u8 ttl, protocol;
+	__sum16 check;
+	__be32 saddr, daddr;
 };
 
-static __always_inline enum pkt_parse tcp_ports(const struct tcphdr *th, struct pkt_tuple *t)
+struct wire_ip6 {
+	__be32 ver_tc_flow;
+	__be16 payload_len;
+	__u8 nexthdr, hop_limit;
+	__u8 saddr[16], daddr[16];
+};
+
+struct wire_tcp {
+	__be16 source, dest;
+	__be32 seq, ack_seq;
+	__u8 doff_res, flags;
+	__be16 window;
+	__sum16 check;
+	__be16 urg_ptr;
+};
+
+/* IPv4 without options, then TCP, in one read. */
+struct ip4_tcp {
+	struct wire_ip4 ip;
+	struct wire_tcp th;
+};
+
+static __always_inline enum pkt_parse tcp_ports(const struct wire_tcp *th, struct pkt_tuple *t)
 {
 	t->sport = bpf_ntohs(th->source);
 	t->dport = bpf_ntohs(th->dest);
-	t->syn = th->syn;
-	t->ack = th->ack;
-	t->rst = th->rst;
+	t->syn = !!(th->flags & TCP_FLAG_SYN_BIT);
+	t->ack = !!(th->flags & TCP_FLAG_ACK_BIT);
+	t->rst = !!(th->flags & TCP_FLAG_RST_BIT);
 	return PKT_TCP;
 }
 
@@ -120,7 +150,7 @@ static __always_inline enum pkt_parse tcp_ports(const struct tcphdr *th, struct 
 static __always_inline enum pkt_parse parse_tcp_headers(const unsigned char *head, __u16 nh, __u16 proto,
 							  struct pkt_tuple *t)
 {
-	struct tcphdr th;
+	struct wire_tcp th;
 	__u32 l4off;
 
 	if (nh == (__u16)~0U || !head)
@@ -134,11 +164,11 @@ static __always_inline enum pkt_parse parse_tcp_headers(const unsigned char *hea
 		t->family = AF_INET;
 		__builtin_memcpy(t->saddr, &h.ip.saddr, 4);
 		__builtin_memcpy(t->daddr, &h.ip.daddr, 4);
-		if (h.ip.ihl == 5)
+		if ((h.ip.ver_ihl & 0x0f) == 5)
 			return tcp_ports(&h.th, t);
-		l4off = nh + h.ip.ihl * 4;
+		l4off = nh + (h.ip.ver_ihl & 0x0f) * 4;
 	} else if (proto == ETH_P_IPV6) {
-		struct ipv6hdr ip6;
+		struct wire_ip6 ip6;
 		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
 			return PKT_UNREADABLE;
 		if (ip6.nexthdr != IPPROTO_TCP)

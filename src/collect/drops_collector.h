@@ -90,6 +90,7 @@ public:
 private:
 	void configure(tcpdrops_bpf& skel);
 	void fill_loaded(tcpdrops_bpf& skel);
+	static constexpr const char* kNfHookSlow = "nf_hook_slow"; // conntrack's NF_DROPs are freed there
 	void refuse_unseeable(const std::vector<std::string>& kind_names, const std::string& tool) const;
 	void start_syn_drop_monitor();
 	std::vector<SummaryRow> all_counts(); // every kind, evicted totals merged
@@ -102,6 +103,7 @@ private:
 	AttachLadder ladder_;
 	SkeletonPtr<tcpdrops_bpf> opened_; // opened by the constructor, loaded by start()
 	std::unique_ptr<KernelBtfPreload> preload_;
+	bool kallsyms_after_start_ = false; // the range was in the boot cache
 	SkeletonPtr<tcpdrops_bpf> skel_;
 	std::vector<LinkPtr> links_;
 	std::unique_ptr<SocketSnapshot> snapshot_;

@@ -23,10 +23,10 @@ static size_t clone_suffix_at(std::string_view name)
 // "ffffffff81000100 t name\t[module]", ~120k lines. One pass with the pointer, no
 // per-line search calls: this runs beside the BPF load on every start, and a generic
 // find per field took 40 ms here, as long as the kernel takes to print the file.
-Kallsyms Kallsyms::index(std::unique_ptr<std::string> text)
+Kallsyms Kallsyms::index(Text text)
 {
 	Kallsyms k;
-	k.text_ = std::move(text);
+	k.text_ = text ? std::move(text) : std::make_shared<const std::string>();
 	const char* p = k.text_->data();
 	const char* const end = p + k.text_->size();
 	k.syms_.reserve(1 << 17);
@@ -68,16 +68,16 @@ Kallsyms Kallsyms::parse(std::istream& in)
 {
 	std::ostringstream ss;
 	ss << in.rdbuf();
-	return index(std::make_unique<std::string>(ss.str()));
+	return index(std::make_shared<const std::string>(ss.str()));
 }
 
-Kallsyms Kallsyms::load()
+Kallsyms::Text Kallsyms::read_text()
 {
+	auto text = std::make_shared<std::string>();
 	int fd = ::open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return {};
+		return text;
 	// Read straight into the string, grown by doubling (~5 MB on 6.18): no bounce buffer.
-	auto text = std::make_unique<std::string>();
 	size_t used = 0;
 	text->resize(size_t(1) << 22);
 	for (;;) {
@@ -90,7 +90,52 @@ Kallsyms Kallsyms::load()
 	}
 	::close(fd);
 	text->resize(used);
-	return index(std::move(text));
+	return text;
+}
+
+Kallsyms Kallsyms::load() { return index(read_text()); }
+
+static uint64_t hex_at(std::string_view line)
+{
+	uint64_t addr = 0;
+	for (char c : line) {
+		if (c == ' ')
+			break;
+		addr = addr << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return addr;
+}
+
+std::optional<SymbolRange> Kallsyms::range_in_text(const std::string& text, const std::string& name)
+{
+	std::string_view all(text);
+	for (size_t at = all.find(name); at != std::string_view::npos; at = all.find(name, at + 1)) {
+		size_t after = at + name.size();
+		// " t name" or " T name", then the end of the name (newline, or a tab before [module])
+		if (at < 3 || all[at - 1] != ' ' || (all[at - 2] != 't' && all[at - 2] != 'T') || all[at - 3] != ' ' ||
+		    (after < all.size() && all[after] != '\n' && all[after] != '\t'))
+			continue;
+		size_t bol = all.rfind('\n', at);
+		bol = bol == std::string_view::npos ? 0 : bol + 1;
+		uint64_t start = hex_at(all.substr(bol));
+		if (start == 0)
+			return std::nullopt; // addresses hidden
+		SymbolRange r{start, start + 1, after < all.size() && all[after] == '\t'};
+		for (size_t eol = all.find('\n', after); eol != std::string_view::npos && eol + 1 < all.size();
+		     eol = all.find('\n', eol + 1)) {
+			std::string_view line = all.substr(eol + 1);
+			size_t sp = line.find(' ');
+			if (sp == std::string_view::npos || sp + 1 >= line.size() || (line[sp + 1] != 't' && line[sp + 1] != 'T'))
+				continue; // the index holds text symbols only
+			uint64_t next = hex_at(line);
+			if (next > start) {
+				r.end = next;
+				break;
+			}
+		}
+		return r;
+	}
+	return std::nullopt;
 }
 
 bool Kallsyms::has(const std::string& name) const

@@ -15,6 +15,7 @@ namespace tcpsight {
 struct SymbolRange {
 	uint64_t start = 0;
 	uint64_t end = 0; // the next symbol's address
+	bool in_module = false; // known by range_in_text() only
 };
 
 class Kallsyms {
@@ -22,6 +23,14 @@ public:
 	// Parses text in /proc/kallsyms format; `text_only` keeps t/T symbols.
 	static Kallsyms parse(std::istream& in);
 	static Kallsyms load(); // /proc/kallsyms; empty when unreadable or addresses hidden
+
+	// The two steps of load(): the kernel's ~55 ms of printing, then ~10-20 ms of indexing.
+	using Text = std::shared_ptr<const std::string>;
+	static Text read_text(); // empty string when unreadable
+	static Kallsyms index(Text text);
+	// range() straight from the text, without the index: the first text symbol of that
+	// name in the kernel's order (vmlinux by address), to the next higher address.
+	static std::optional<SymbolRange> range_in_text(const std::string& text, const std::string& name);
 
 	std::optional<SymbolRange> range(const std::string& name) const;
 	// "nf_hook_slow+0x4c"; empty when unknown.
@@ -42,8 +51,7 @@ private:
 		uint64_t addr;
 		std::string_view name;
 	};
-	static Kallsyms index(std::unique_ptr<std::string> text);
-	std::unique_ptr<std::string> text_;
+	Text text_;
 	std::vector<Sym> syms_;  // text symbols with addresses, sorted by address
 	std::vector<std::string_view> names_; // every text symbol's name, hidden addresses too
 	std::unordered_map<std::string_view, std::string_view> clones_; // base -> a clone

@@ -7,9 +7,11 @@
 #include <cstring>
 #include <fstream>
 #include <linux/bpf.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/boot_cache.h"
 #include "core/bpf_handles.h"
 #include "core/iter_tcp_hazard.h"
 #include "core/program_needs.h"
@@ -41,15 +43,64 @@ const struct btf* KernelFeatures::vmlinux_btf()
 	return vmlinux_;
 }
 
-void KernelFeatures::prefetch_kallsyms()
+void KernelFeatures::prefetch_kallsyms(bool urgent)
 {
-	if (!kallsyms_ && !kallsyms_future_.valid())
-		kallsyms_future_ = std::async(std::launch::async, Kallsyms::load);
+	if (urgent)
+		kallsyms_text_wanted_.store(true);
+	if (kallsyms_ || kallsyms_future_.valid())
+		return;
+	auto text = std::make_shared<std::promise<Kallsyms::Text>>();
+	kallsyms_text_ = text->get_future().share();
+	kallsyms_future_ = std::async(std::launch::async, [this, text] {
+		// Low priority unless waited for: it yields the CPU to the load under way
+		// (2 cores: this thread, the load, libbpf's BTF parse). The wanted flags are
+		// read after the store of the tid, boost_kallsyms() does the converse: one of
+		// the two sees the other.
+		auto nice_unless = [](const std::atomic<bool>& wanted) {
+			setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
+			if (wanted.load())
+				setpriority(PRIO_PROCESS, (id_t)gettid(), 0);
+		};
+		kallsyms_tid_.store(gettid());
+		nice_unless(kallsyms_text_wanted_);
+		Kallsyms::Text t = Kallsyms::read_text();
+		text->set_value(t);
+		nice_unless(kallsyms_index_wanted_);
+		return Kallsyms::index(std::move(t));
+	});
+}
+
+void KernelFeatures::boost_kallsyms(bool index_too)
+{
+	kallsyms_text_wanted_.store(true);
+	if (index_too)
+		kallsyms_index_wanted_.store(true);
+	if (pid_t tid = kallsyms_tid_.load())
+		setpriority(PRIO_PROCESS, (id_t)tid, 0);
+}
+
+std::optional<SymbolRange> KernelFeatures::kallsyms_range(const std::string& name)
+{
+	if (kallsyms_)
+		return kallsyms_->range(name);
+	if (auto cached = boot_cache::range(name)) {
+		startup_trace::mark(("range of " + name + " from the boot cache").c_str());
+		return cached;
+	}
+	prefetch_kallsyms();
+	boost_kallsyms(false);
+	auto r = Kallsyms::range_in_text(*kallsyms_text_.get(), name);
+	startup_trace::mark(("range of " + name + " from kallsyms").c_str());
+	if (r && !r->in_module)
+		boot_cache::store_range(name, *r);
+	return r;
 }
 
 const Kallsyms& KernelFeatures::kallsyms()
 {
 	if (!kallsyms_) {
+		if (kallsyms_future_.valid())
+			boost_kallsyms(true);
 		kallsyms_ = kallsyms_future_.valid() ? kallsyms_future_.get() : Kallsyms::load();
 		startup_trace::mark("kallsyms ready");
 	}

@@ -3,7 +3,9 @@
 // answer EPERM), so fentry is probed with a trial load and attach, as bcc's
 // fentry_can_attach() does. Virtual so unit tests can fake a kernel.
 #pragma once
+#include <atomic>
 #include <future>
+#include <sys/types.h>
 #include <map>
 #include <optional>
 #include <string>
@@ -55,8 +57,14 @@ public:
 	// /proc/kallsyms, parsed once: the kernel spends ~50 ms producing it (seconds
 	// under emulation), so start-up reads it in the background (prefetch) while
 	// BTF and the BPF objects load, and every user shares the one copy.
-	void prefetch_kallsyms();
+	// `urgent`: something will wait for it before "ready" (normal priority from the start).
+	void prefetch_kallsyms(bool urgent = true);
 	const Kallsyms& kallsyms();
+	// One function's range as soon as the text is read, before it is indexed (what the
+	// programs need before they attach; the index is for naming call sites later), or
+	// from the boot cache, when an earlier run this boot read it: then nothing waits for
+	// /proc/kallsyms before "ready".
+	std::optional<SymbolRange> kallsyms_range(const std::string& name);
 
 	// A function's BTF id in vmlinux or in its module's BTF; `obj_fd` is the module
 	// BTF's fd (-1 for vmlinux), owned here. id < 0 when not found.
@@ -79,6 +87,11 @@ private:
 	ModuleBtf* module_btf(const std::string& name);
 	std::optional<std::map<std::string, ModuleBtf>> modules_;
 
+	// The reading thread runs at nice 19 until someone waits for what it makes.
+	void boost_kallsyms(bool index_too);
+	std::atomic<pid_t> kallsyms_tid_{0};
+	std::atomic<bool> kallsyms_text_wanted_{false}, kallsyms_index_wanted_{false};
+	std::shared_future<Kallsyms::Text> kallsyms_text_;
 	std::future<Kallsyms> kallsyms_future_;
 	std::optional<Kallsyms> kallsyms_;
 	struct btf* vmlinux_ = nullptr;

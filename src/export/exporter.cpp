@@ -85,7 +85,6 @@ Exporter::~Exporter() = default;
 
 void Exporter::start()
 {
-	features_.prefetch_kallsyms();
 	DropsFilter df;
 	df.kinds_mask = kinds_mask_of(o_.kinds);
 	df.netns = o_.netns;

@@ -133,7 +133,6 @@ int Tcpdrops::run()
 	filter.forced = o_.common.forced_rung();
 	start_tool("tcpdrops", o_.common);
 	warn_if_netns_absent("tcpdrops", filter.netns, netns_dir_);
-	features_.prefetch_kallsyms();
 	drops_ = std::make_unique<DropsCollector>(features_, netns_dir_, filter,
 						  o_.common.interval ? CollectMode::Counts : CollectMode::Events);
 	if (!features_.vmlinux_btf())

@@ -12,7 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/boot_cache.h"
 #include "core/btf_enums.h"
+#include "core/kallsyms.h"
 #include "support/scenario.h"
 #include "support/tcp_scenarios.h"
 
@@ -448,4 +450,36 @@ TEST_CASE("piped into head it exits quietly; SIGINT flushes and exits 0", "[host
 	tool.stop();
 	CHECK(tool.exit_code() == 0);
 	CHECK(tool.stderr_text().find("0 events reported, 0 lost") != std::string::npos);
+}
+
+TEST_CASE("boot cache: nf_hook_slow's range is read once a boot, from a file only root writes", "[host][startup]")
+{
+	require_root();
+	char tmpl[] = "/tmp/tcpsight-cache-XXXXXX";
+	REQUIRE(mkdtemp(tmpl));
+	std::string dir = std::string(tmpl) + "/c";
+	setenv("TCPSIGHT_CACHE_DIR", dir.c_str(), 1);
+	auto truth = tcpsight::Kallsyms::load().range("nf_hook_slow");
+	REQUIRE(truth); // a kernel with netfilter built in, addresses visible to root
+
+	// The tool's first run reads /proc/kallsyms and keeps the range; the next takes it
+	// from the file, and the programs get the same range either way.
+	std::string run = "{ TCPSIGHT_CACHE_DIR=" + dir + " TCPSIGHT_TRACE_STARTUP=1 " + tcpdrops_binary() +
+			  " --kinds drop -d 0.1 2>&1 >/dev/null; }"; // its stderr only
+	CHECK(sh_out(run).find("range of nf_hook_slow from kallsyms") != std::string::npos);
+	auto kept = tcpsight::boot_cache::range("nf_hook_slow");
+	REQUIRE(kept);
+	CHECK(kept->start == truth->start);
+	CHECK(kept->end == truth->end);
+	CHECK(sh_out(run).find("range of nf_hook_slow from the boot cache") != std::string::npos);
+
+	CHECK_FALSE(tcpsight::boot_cache::range("nf_conntrack_in").has_value());
+	tcpsight::boot_cache::store_range("nf_conntrack_in", {0x1000, 0x1100});
+	CHECK(tcpsight::boot_cache::range("nf_conntrack_in")->end == 0x1100);
+	CHECK(tcpsight::boot_cache::range("nf_hook_slow")->start == truth->start); // kept beside it
+	// A file others could have written is not believed.
+	sh("chmod g+w " + dir + "/ranges-*");
+	CHECK_FALSE(tcpsight::boot_cache::range("nf_hook_slow").has_value());
+	unsetenv("TCPSIGHT_CACHE_DIR");
+	sh("rm -rf " + std::string(tmpl));
 }

@@ -64,6 +64,15 @@ TEST_CASE("kallsyms: ranges and symbolization", "[unit]")
 	CHECK(r->start == 0xffffffff81000100ULL);
 	CHECK(r->end == 0xffffffff81000180ULL);
 	CHECK(k.symbolize(0xffffffff8100014cULL) == "nf_hook_slow+0x4c");
+	// Straight from the text (before the index is built): the same range.
+	auto t = Kallsyms::range_in_text(in.str(), "nf_hook_slow");
+	REQUIRE(t);
+	CHECK(t->start == r->start);
+	CHECK(t->end == r->end);
+	CHECK_FALSE(Kallsyms::range_in_text(in.str(), "nf_hook").has_value()); // a prefix is not a name
+	CHECK_FALSE(Kallsyms::range_in_text(in.str(), "some_data").has_value());
+	CHECK_FALSE(Kallsyms::range_in_text(in.str(), "hidden").has_value());
+	CHECK(Kallsyms::range_in_text(in.str(), "mod_fn")->start == 0xffffffffc0000000ULL);
 	CHECK(k.symbolize(0xffffffffc0000010ULL) == "mod_fn+0x10");
 	CHECK(k.symbolize(0x10) == "");
 	// Listed after a module's symbol: sorted by address all the same.
