@@ -81,15 +81,20 @@ void KernelFeatures::boost_kallsyms(bool index_too)
 
 std::optional<SymbolRange> KernelFeatures::kallsyms_range(const std::string& name)
 {
-	if (kallsyms_)
-		return kallsyms_->range(name);
 	if (auto cached = boot_cache::range(name)) {
 		startup_trace::mark(("range of " + name + " from the boot cache").c_str());
 		return cached;
 	}
-	prefetch_kallsyms();
-	boost_kallsyms(false);
-	auto r = Kallsyms::range_in_text(*kallsyms_text_.get(), name);
+	std::optional<SymbolRange> r;
+	if (kallsyms_) { // already indexed (the ladder needed it)
+		r = kallsyms_->range(name);
+		if (r)
+			r->in_module = !kallsyms_->module_of(name).value_or("").empty();
+	} else {
+		prefetch_kallsyms();
+		boost_kallsyms(false);
+		r = Kallsyms::range_in_text(*kallsyms_text_.get(), name);
+	}
 	startup_trace::mark(("range of " + name + " from kallsyms").c_str());
 	if (r && !r->in_module)
 		boot_cache::store_range(name, *r);
