@@ -1,5 +1,7 @@
 #include "collect/port_collector.h"
 
+#include <set>
+
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <cstring>
@@ -100,7 +102,15 @@ HeldByDest PortCollector::census(uint32_t netns, KnobCache& knobs) const
 		return held;
 	auto k = knobs.get(netns);
 	int64_t low = k && k->port_range_low ? *k->port_range_low : -1;
+	// A connection's 4-tuple names one socket, but before 5.15 the TCP iterator resumes
+	// each read() at a bucket offset, so a socket leaving the bucket meanwhile (a TIME_WAIT
+	// expiring) can make it list another one twice: the 5.10 guests' census once counted 2
+	// TIME_WAIT sockets more than `ss`. Each tuple is counted once.
+	std::set<std::string> seen;
 	for (const auto& s : snapshot_->read(*path)) {
+		std::string tuple((const char*)&s.t, sizeof(s.t));
+		if (!seen.insert(std::move(tuple)).second)
+			continue;
 		auto& h = held[dest_id(s.t.family, s.t.raddr, s.t.rport)];
 		if (s.t.state != 6) { // ESTABLISHED / SYN_SENT
 			h.est++;
