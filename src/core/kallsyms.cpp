@@ -9,6 +9,18 @@
 
 namespace tcpsight {
 
+// A line's address: hand-parsed hex up to the first space, no allocation.
+static uint64_t hex_at(std::string_view line)
+{
+	uint64_t addr = 0;
+	for (char c : line) {
+		if (c == ' ')
+			break;
+		addr = addr << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return addr;
+}
+
 // A clone's name: "func.part.0", "func.isra.0", "func.constprop.0".
 static size_t clone_suffix_at(std::string_view name)
 {
@@ -33,9 +45,10 @@ Kallsyms Kallsyms::index(Text text)
 	k.names_.reserve(1 << 17);
 	bool sorted = true;
 	while (p < end) {
-		uint64_t addr = 0; // hand-parsed: 16 hex digits, no allocation
-		for (; p < end && *p != ' ' && *p != '\n'; p++)
-			addr = addr << 4 | (uint64_t)(*p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10);
+		const char* field = p;
+		while (p < end && *p != ' ' && *p != '\n')
+			p++;
+		uint64_t addr = hex_at(std::string_view(field, (size_t)(p - field)));
 		bool text_sym = end - p > 3 && p[0] == ' ' && (p[1] == 't' || p[1] == 'T') && p[2] == ' ';
 		if (text_sym) {
 			p += 3;
@@ -94,17 +107,6 @@ Kallsyms::Text Kallsyms::read_text()
 }
 
 Kallsyms Kallsyms::load() { return index(read_text()); }
-
-static uint64_t hex_at(std::string_view line)
-{
-	uint64_t addr = 0;
-	for (char c : line) {
-		if (c == ' ')
-			break;
-		addr = addr << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-	}
-	return addr;
-}
 
 std::optional<SymbolRange> Kallsyms::range_in_text(const std::string& text, const std::string& name)
 {

@@ -15,7 +15,7 @@ namespace tcpsight {
 struct SymbolRange {
 	uint64_t start = 0;
 	uint64_t end = 0; // the next symbol's address
-	bool in_module = false; // known by range_in_text() only
+	bool in_module = false; // set by range_in_text() and KernelFeatures::kallsyms_range()
 };
 
 class Kallsyms {
