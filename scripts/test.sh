@@ -36,6 +36,14 @@ if [ -z "${TCPSIGHT_TEST_LABELS:-}" ]; then
 		echo "fuzz build failed"; rc=1
 	fi
 fi
+# What failed, again at the end: a CI log is often read from its tail, and a guest's
+# failing assertion is otherwise hundreds of lines above it (colours stripped).
+if grep -qaE '\*\*\*(Failed|Timeout|Exception)' "$log"; then
+	echo "== what failed (repeated from above)"
+	sed 's/\x1b\[[0-9;]*m//g' "$log" |
+		grep -aE '\*\*\*(Failed|Timeout|Exception)|: failed|FAILED:|Kernel panic|Oops|timed out' |
+		cut -c1-700 | tail -n 40
+fi
 # One closing line for the whole run: ctest's "N% tests passed, F tests failed out of T".
 awk '/tests passed, [0-9]+ tests? failed out of [0-9]+/ {
 	for (i = 1; i <= NF; i++) { if ($i == "failed") f += $(i - 2); if ($i == "of") t += $(i + 1) }
