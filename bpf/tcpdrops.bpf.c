@@ -184,8 +184,9 @@ static __always_inline void conntrack_detail(const struct sk_buff *skb, struct t
 	unsigned long nfct = 0;
 	const struct nf_conn *c;
 
+	/* skb is the tp_btf program's (a BTF pointer): a plain load, no helper call. */
 	if (bpf_core_field_exists(skb->_nfct))
-		nfct = BPF_CORE_READ(skb, _nfct);
+		nfct = skb->_nfct;
 	c = (const void *)(nfct & NFCT_PTRMASK);
 	if (!c) {
 		ct->entry = TS_CT_NO_ENTRY;
@@ -246,7 +247,7 @@ static __always_inline bool take_ct_verdict(struct ts_conntrack *ct)
 	struct ct_verdict *v = ct_verdict_slot();
 	bool ok;
 
-	if (!v)
+	if (!v || !v->ts) /* nothing pending, the common case: no clock read */
 		return false;
 	ok = ct_recent(v->ts, bpf_ktime_get_boot_ns());
 	if (ok) {
@@ -261,11 +262,13 @@ static __always_inline bool take_ct_verdict(struct ts_conntrack *ct)
 	return ok;
 }
 
+/* skb and sk are the tp_btf program's (BTF pointers): plain loads, not five helper
+ * calls; a NULL device or net faults to 0 as a failed probe read would. */
 static __always_inline __u32 skb_netns(const struct sk_buff *skb, const struct sock *sk)
 {
 	if (sk)
-		return skc_netns((const void *)sk);
-	return net_inum(BPF_CORE_READ(skb, dev, nd_net.net));
+		return skc_netns_btf(&sk->__sk_common);
+	return skb->dev->nd_net.net->ns.inum;
 }
 
 /*

@@ -51,14 +51,19 @@ void EventEncoder::tick()
 {
 	knobs_.clear();
 	hints_.clear();
+	last_hint_.text = nullptr;
 }
 
 std::string_view EventEncoder::reason(uint8_t kind, uint8_t sub, uint32_t reason)
 {
 	uint64_t key = (uint64_t)kind << 40 | (uint64_t)sub << 32 | reason;
+	if (last_reason_ && key == last_reason_key_)
+		return *last_reason_;
 	auto it = reasons_.find(key);
 	if (it == reasons_.end())
 		it = reasons_.emplace(key, reason_text(kind, sub, reason, ctx_)).first;
+	last_reason_key_ = key;
+	last_reason_ = &it->second;
 	return it->second;
 }
 
@@ -80,12 +85,16 @@ std::string_view EventEncoder::location(uint64_t addr)
 {
 	if (!ctx_.symbolize)
 		return {};
+	if (last_location_ && addr == last_location_addr_)
+		return *last_location_;
 	auto it = locations_.find(addr);
 	if (it == locations_.end()) {
 		if (locations_.size() >= 65536) // call sites are few; bound it all the same
 			locations_.clear();
 		it = locations_.emplace(addr, ctx_.symbolize(addr)).first;
 	}
+	last_location_addr_ = addr;
+	last_location_ = &it->second;
 	return it->second;
 }
 
@@ -100,8 +109,21 @@ const std::optional<NetnsKnobs>& EventEncoder::knobs(uint32_t netns)
 	return it->second;
 }
 
+namespace {
+
+bool same_hint_input(const HintInput& a, std::string_view a_reason, const HintInput& b, std::string_view b_reason)
+{
+	return a.kind == b.kind && a.sub == b.sub && a.lport == b.lport && a.has_queues == b.has_queues &&
+	       a.wait_us == b.wait_us && std::memcmp(&a.q, &b.q, sizeof(a.q)) == 0 && a_reason == b_reason;
+}
+
+} // namespace
+
 std::string_view EventEncoder::hint(const HintInput& in, std::string_view drop_reason, uint32_t netns)
 {
+	HintMemo& m = last_hint_;
+	if (m.text && netns == m.netns && same_hint_input(in, drop_reason, m.in, m.in.reason))
+		return *m.text;
 	// Everything the hint depends on, as bytes.
 	hint_key_.assign(reinterpret_cast<const char*>(&in.q), sizeof(in.q));
 	auto put = [&](const void* p, size_t n) { hint_key_.append(static_cast<const char*>(p), n); };
@@ -120,6 +142,10 @@ std::string_view EventEncoder::hint(const HintInput& in, std::string_view drop_r
 		full.reason = std::string(drop_reason);
 		it = hints_.emplace(hint_key_, hint_for(full, knobs(netns))).first;
 	}
+	m.in = in;
+	m.in.reason.assign(drop_reason);
+	m.netns = netns;
+	m.text = &it->second;
 	return it->second;
 }
 

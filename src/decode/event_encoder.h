@@ -5,6 +5,7 @@
 // refreshed on the 1 s tick, so nothing is looked up, allocated or setns'd per event.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,27 @@ void put_listener_owner(Sink& s, const ListenerOwner& o, bool with_pid)
 // Address text into a caller's buffer (no allocation): "127.0.0.1", "::1", "-".
 std::string_view format_addr_to(char (&buf)[48], uint8_t family, const uint8_t addr[16]);
 
+// The text of the last address formatted: a storm repeats one peer (16 bytes compared
+// instead of four to_chars and a join). Valid until the next call.
+class AddrText {
+public:
+	std::string_view of(uint8_t family, const uint8_t addr[16])
+	{
+		if (n_ == 0 || family != family_ || std::memcmp(addr, addr_, sizeof(addr_)) != 0) {
+			family_ = family;
+			std::memcpy(addr_, addr, sizeof(addr_));
+			n_ = format_addr_to(buf_, family, addr).size();
+		}
+		return std::string_view(buf_, n_);
+	}
+
+private:
+	uint8_t family_ = 0;
+	uint8_t addr_[16] = {};
+	char buf_[48] = {};
+	size_t n_ = 0;
+};
+
 class EventEncoder {
 public:
 	explicit EventEncoder(const DecodeContext& ctx) : ctx_(ctx) {}
@@ -76,6 +98,19 @@ private:
 	std::unordered_map<uint32_t, std::optional<NetnsKnobs>> knobs_;
 	std::unordered_map<std::string, std::string> hints_;
 	std::string hint_key_;
+	// The last entry each cache gave, by its key: a storm repeats one drop, and a
+	// comparison is cheaper than a hash and a probe (hint_key_'s appends most of all).
+	// Entries of the maps stay put until they are cleared, which resets these.
+	uint64_t last_reason_key_ = 0;
+	const std::string* last_reason_ = nullptr;
+	uint64_t last_location_addr_ = 0;
+	const std::string* last_location_ = nullptr;
+	struct HintMemo {
+		HintInput in; // reason: the drop reason's text
+		uint32_t netns = 0;
+		const std::string* text = nullptr;
+	} last_hint_;
+	AddrText laddr_, raddr_;
 };
 
 // ---- the one field order of an event -------------------------------------------------
@@ -86,7 +121,6 @@ private:
 template <typename Sink>
 void EventEncoder::encode(const ts_event& e, Sink& s)
 {
-	char la[48], ra[48];
 	uint8_t sub = 0;
 	switch (e.kind) {
 	case TS_KIND_RETRANS: sub = e.d.rtx.rtx_kind; break;
@@ -96,8 +130,8 @@ void EventEncoder::encode(const ts_event& e, Sink& s)
 	}
 	s.begin();
 	s.head(time_.rfc3339(realtime_ns(e.ts_ns)), kind_name(e.kind), source_name(e.source), e.netns,
-	       family_name(e.t.family), format_addr_to(la, e.t.family, e.t.laddr), e.t.lport,
-	       format_addr_to(ra, e.t.family, e.t.raddr), e.t.rport);
+	       family_name(e.t.family), laddr_.of(e.t.family, e.t.laddr), e.t.lport, raddr_.of(e.t.family, e.t.raddr),
+	       e.t.rport);
 	std::string_view why = reason(e.kind, sub, e.reason);
 	s.state_reason(state(e.t.state), why);
 
