@@ -19,14 +19,18 @@ std::string_view TimeText::rfc3339(int64_t realtime_ns)
 		strftime(buf_, sizeof(buf_), "%Y-%m-%dT%H:%M:%S", &tm);
 		sec_ = sec;
 	}
-	// ".uuuuuuZ" after the 19 characters of the second.
-	long usec = (long)((realtime_ns % 1000000000LL) / 1000);
+	// ".uuuuuuZ" after the 19 characters of the second, two digits at a time.
+	static constexpr char kPairs[] = "00010203040506070809101112131415161718192021222324"
+					 "25262728293031323334353637383940414243444546474849"
+					 "50515253545556575859606162636465666768697071727374"
+					 "75767778798081828384858687888990919293949596979899";
+	int64_t frac = realtime_ns % 1000000000LL;
+	unsigned usec = (unsigned)((frac < 0 ? frac + 1000000000LL : frac) / 1000); // < 10^6 either way
 	char* p = buf_ + 19;
 	*p++ = '.';
-	for (int i = 5; i >= 0; i--) {
-		p[i] = (char)('0' + usec % 10);
-		usec /= 10;
-	}
+	std::memcpy(p, kPairs + 2 * (usec / 10000), 2);
+	std::memcpy(p + 2, kPairs + 2 * (usec / 100 % 100), 2);
+	std::memcpy(p + 4, kPairs + 2 * (usec % 100), 2);
 	p[6] = 'Z';
 	return std::string_view(buf_, 27);
 }

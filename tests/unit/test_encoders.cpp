@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "core/btf_enums.h"
+#include "core/clock.h"
 #include "decode/event_encoder.h"
 #include "output/event_sinks.h"
 #include "output/output.h"
@@ -155,4 +156,32 @@ TEST_CASE("JSON strings: the fast escaper matches json_quote on every byte", "[u
 		put_json_string(c, s);
 		CHECK(std::string(buf, c.p) == json_quote(s));
 	}
+}
+
+TEST_CASE("JSON strings and printable text: one odd byte anywhere, every length the 16-byte steps split", "[unit]")
+{
+	// The fast paths test whole 16-byte steps, the last step again from the end, and
+	// strings shorter than a step through a padded copy: each length and position.
+	for (size_t len = 0; len <= 40; len++)
+		for (size_t at = 0; at <= len; at++)
+			for (char odd : {'"', '\\', '\n', '\x7f', '\x80', '\x1f', '\xff'}) {
+				std::string s(len, 'x');
+				if (at < len)
+					s[at] = odd;
+				char buf[512];
+				Cursor c{buf};
+				put_json_string(c, s);
+				CHECK(std::string(buf, c.p) == json_quote(s));
+				Cursor t{buf};
+				put_printable(t, s);
+				CHECK(std::string(buf, t.p) == printable(s));
+			}
+}
+
+TEST_CASE("event time text: the per-second cache gives what rfc3339() gives", "[unit]")
+{
+	TimeText t;
+	for (int64_t ns : {0LL, 1000LL, 999999999LL, 1763700123000000000LL, 1763700123000001000LL,
+			   1763700123456789123LL, 1763700123999999999LL, 1763700124000000000LL, 1763700124090807000LL})
+		CHECK(std::string(t.rfc3339(ns)) == rfc3339(ns));
 }
