@@ -10,7 +10,8 @@
 #            CPU per delivered event, the sender's share of its untraced rate, peak RSS
 #   stalled: the same storm with stdout a pipe nobody reads (| sleep): peak RSS, and how
 #            long SIGINT takes to end the tool
-#   summary: tcpdrops -i 1 in the storm: sender's share, peak RSS
+#   summary: tcpdrops -i 1 in the storm: sender's share (each traced run against the untraced
+#            runs just before and after it, statistics off), peak RSS
 #   cost:    per-program ns per call (kernel.bpf_stats_enabled) of kfree_skb: matching
 #            drop in summary mode, drop filtered out by --netns, UDP drop (not TCP)
 # Peers: libbpf-tools has no tcpdrop and bcc's Python tcpdrop needs kernel headers this
@@ -77,8 +78,17 @@ r_td=$(med td) r_tdf=$(med tdf) r_tdk=$(med tdk) r_pc=$(med pc) r_bt=$(med bt)
 echo "tcpdrops_ready_ms $r_td (first of a boot: $r_tdf; --kinds drop: $r_tdk)  portcontend_ready_ms $r_pc  bpftrace_ready_ms $r_bt"
 echo "ratio to bpftrace: tcpdrops $(ratio "$r_td" "$r_bt") (first of a boot $(ratio "$r_tdf" "$r_bt"); --kinds drop $(ratio "$r_tdk" "$r_bt"))  portcontend $(ratio "$r_pc" "$r_bt")"
 
+# The sender's untraced rate swings with this host's speed (by a third within minutes):
+# each traced run is compared with the untraced runs just before and after it.
 base=$(storm)
-echo "== storm: ${S}s of dropped SYNs; untraced sender: $base packets"
+echo "== storm: ${S}s of dropped SYNs; untraced sender: $base packets (each tracer's share: against the untraced runs before and after it)"
+untraced_before=$base
+kept() { # sent [udp]: KEPT = % of the mean of the untraced runs around it (runs the next;
+	# not in a subshell: it moves untraced_before along)
+	local after; after=$(storm "${2:-}")
+	KEPT=$(($1 * 200 / (untraced_before + after)))
+	untraced_before=$after
+}
 
 # run_storm NAME CMD... : the tracer under a fast pipe; prints its figures
 run_storm() {
@@ -95,24 +105,31 @@ run_storm() {
 	sent=$(storm)
 	sleep 0.5
 	cpu=$(cpu_ms "$pid"); hwm=$(hwm_kb "$pid")
-	kill -INT "$pid"; wait $pipe || true
+	kill -INT "$pid"
+	# bpftrace once sat on a SIGINT for minutes after such a storm: 10 s, then KILL.
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait $pipe || true
 	echo "$name $sent $cpu $hwm"
 }
 read -r _ td_sent td_cpu td_hwm < <(run_storm tcpdrops $TD --json --netns /var/run/netns/$NS --kinds drop)
 read -r td_rep td_lost < <(grep -o '[0-9]* events reported, [0-9]* lost' /tmp/bench.err | awk '{print $1, $4}')
+kept "$td_sent"; td_kept=$KEPT
 read -r _ tt_sent tt_cpu tt_hwm < <(run_storm tcpdrops $TD --netns /var/run/netns/$NS --kinds drop)
 read -r tt_rep tt_lost < <(grep -o '[0-9]* events reported, [0-9]* lost' /tmp/bench.err | awk '{print $1, $4}')
+kept "$tt_sent"; tt_kept=$KEPT
 read -r _ bt_sent bt_cpu bt_hwm < <(run_storm bpftrace bpftrace -e "tracepoint:skb:kfree_skb /args->reason == $NETFILTER_DROP/ { printf(\"%s %d %d\\n\", strftime(\"%H:%M:%S\", nsecs), args->reason, args->protocol); }")
 bt_rep=$(grep -c ' ' /tmp/bench.out || true)
+kept "$bt_sent"; bt_kept=$KEPT
 bt_lost=$( (grep -o 'Lost [0-9]* events' /tmp/bench.out /tmp/bench.err || true) | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}')
-row() { # name sent delivered lost cpu_ms hwm_kb
-	awk -v n="$1" -v s="$2" -v d="$3" -v l="$4" -v c="$5" -v h="$6" -v b="$base" -v t="$S" 'BEGIN {
-		printf "%-16s delivered/s %8.0f  lost %8d  cpu/event %5.2f us  sender kept %3.0f%%  peak RSS %5.1f MB\n",
-			n, d / t, l, d ? c * 1000 / d : 0, s * 100 / b, h / 1024 }'
+row() { # name kept% delivered lost cpu_ms hwm_kb
+	awk -v n="$1" -v k="$2" -v d="$3" -v l="$4" -v c="$5" -v h="$6" -v t="$S" 'BEGIN {
+		printf "%-16s delivered/s %8.0f  lost %8d  cpu/event %5.2f us  sender kept %3d%%  peak RSS %5.1f MB\n",
+			n, d / t, l, d ? c * 1000 / d : 0, k, h / 1024 }'
 }
-row "tcpdrops --json" "$td_sent" "$td_rep" "$td_lost" "$td_cpu" "$td_hwm"
-row "tcpdrops (text)" "$tt_sent" "$tt_rep" "$tt_lost" "$tt_cpu" "$tt_hwm"
-row "bpftrace" "$bt_sent" "$bt_rep" "$bt_lost" "$bt_cpu" "$bt_hwm"
+row "tcpdrops --json" "$td_kept" "$td_rep" "$td_lost" "$td_cpu" "$td_hwm"
+row "tcpdrops (text)" "$tt_kept" "$tt_rep" "$tt_lost" "$tt_cpu" "$tt_hwm"
+row "bpftrace" "$bt_kept" "$bt_rep" "$bt_lost" "$bt_cpu" "$bt_hwm"
 awk -v a="$td_rep" -v b="$bt_rep" -v ca="$td_cpu" -v cb="$bt_cpu" -v ha="$td_hwm" -v hb="$bt_hwm" 'BEGIN {
 	printf "ratio tcpdrops/bpftrace: delivered %.2f  cpu per event %.2f  peak RSS %.2f\n", a / b, (ca / a) / (cb / b), ha / hb }'
 
@@ -128,7 +145,25 @@ while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
 echo "tcpdrops peak RSS $((hwm / 1024)) MB; exited $(($(ms) - t0)) ms after SIGINT; $(grep -o '[0-9]* events reported, [0-9]* lost.*' /tmp/bench.err)"
 pkill -f "sleep 60" || true
 
-echo "== summary mode and in-kernel cost (kernel.bpf_stats_enabled)"
+echo "== summary mode: the sender's share (statistics off: they cost a clock read per call)"
+summary_share() { # label udp? tcpdrops-args...
+	local label=$1 udp=$2; shift 2
+	$TD "$@" >/dev/null 2>/tmp/bench.err &
+	local pid=$!
+	until grep -q "ready" /tmp/bench.err; do sleep 0.05; done
+	local sent; sent=$(storm "$udp")
+	local hwm; hwm=$(hwm_kb $pid)
+	kill -INT $pid; wait $pid || true
+	kept "$sent" "$udp"
+	echo "$label: sender kept $KEPT%; peak RSS $((hwm / 1024)) MB"
+}
+untraced_before=$(storm)
+summary_share "summary -i 1, matching drops" "" --netns /var/run/netns/$NS -i 1 --json
+summary_share "summary -i 1, every drop filtered out by --netns" "" --netns /var/run/netns/$OTHER -i 1 --json
+untraced_before=$(storm udp)
+summary_share "summary -i 1, UDP drops (not TCP)" udp --netns /var/run/netns/$NS -i 1 --json
+
+echo "== in-kernel cost (kernel.bpf_stats_enabled)"
 sysctl -qw kernel.bpf_stats_enabled=1
 prog_ns() { # ns per call of the newest kfree_skb program
 	bpftool prog show -j | python3 -c '
@@ -142,11 +177,10 @@ cost_run() { # label udp? tcpdrops-args...
 	$TD "$@" >/dev/null 2>/tmp/bench.err &
 	local pid=$!
 	until grep -q "ready" /tmp/bench.err; do sleep 0.05; done
-	local sent; sent=$(storm "$udp")
-	local hwm; hwm=$(hwm_kb $pid)
+	storm "$udp" >/dev/null
 	read -r ns calls < <(prog_ns)
 	kill -INT $pid; wait $pid || true
-	echo "$label: kfree_skb ${ns} ns per call ($calls calls); sender kept $((sent * 100 / base))%; peak RSS $((hwm / 1024)) MB"
+	echo "$label: kfree_skb ${ns} ns per call ($calls calls)"
 }
 cost_run "summary -i 1, matching drops" "" --netns /var/run/netns/$NS -i 1 --json
 cost_run "summary -i 1, every drop filtered out by --netns" "" --netns /var/run/netns/$OTHER -i 1 --json
