@@ -111,6 +111,12 @@ HeldByDest PortCollector::census(uint32_t netns, KnobCache& knobs) const
 		std::string tuple((const char*)&s.t, sizeof(s.t));
 		if (!seen.insert(std::move(tuple)).second)
 			continue;
+		// A closed connection whose peer never sent its FIN (FIN_WAIT2 when it was
+		// closed) becomes a timewait sock too, substate FIN_WAIT2: it holds the port but
+		// is not TIME_WAIT (nor to `ss`, which shows its substate). Like the other closing
+		// states, it is not counted: the census once had one more TIME_WAIT than `ss`.
+		if (s.t.state == 6 && s.tw_substate != 0 && s.tw_substate != 6)
+			continue;
 		auto& h = held[dest_id(s.t.family, s.t.raddr, s.t.rport)];
 		if (s.t.state != 6) { // ESTABLISHED / SYN_SENT
 			h.est++;
