@@ -17,7 +17,8 @@
 namespace tcpsight {
 
 // TCP states (include/net/tcp_states.h): the sockets that hold a local port.
-constexpr uint32_t kHeldStates = (1u << 1) /* ESTABLISHED */ | (1u << 2) /* SYN_SENT */ | (1u << 6) /* TIME_WAIT */;
+constexpr uint8_t kEstablished = 1, kSynSent = 2, kTimeWait = 6;
+constexpr uint32_t kHeldStates = (1u << kEstablished) | (1u << kSynSent) | (1u << kTimeWait);
 
 std::pair<uint8_t, std::array<uint8_t, 16>> parse_daddr(const std::string& s)
 {
@@ -115,10 +116,10 @@ HeldByDest PortCollector::census(uint32_t netns, KnobCache& knobs) const
 		// closed) becomes a timewait sock too, substate FIN_WAIT2: it holds the port but
 		// is not TIME_WAIT (nor to `ss`, which shows its substate). Like the other closing
 		// states, it is not counted: the census once had one more TIME_WAIT than `ss`.
-		if (s.t.state == 6 && s.tw_substate != 0 && s.tw_substate != 6)
+		if (s.t.state == kTimeWait && s.tw_substate != 0 && s.tw_substate != kTimeWait)
 			continue;
 		auto& h = held[dest_id(s.t.family, s.t.raddr, s.t.rport)];
-		if (s.t.state != 6) { // ESTABLISHED / SYN_SENT
+		if (s.t.state != kTimeWait) { // ESTABLISHED / SYN_SENT
 			h.est++;
 			continue;
 		}

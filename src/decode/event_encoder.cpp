@@ -61,14 +61,7 @@ void EventEncoder::tick()
 std::string_view EventEncoder::reason(uint8_t kind, uint8_t sub, uint32_t reason)
 {
 	uint64_t key = (uint64_t)kind << 40 | (uint64_t)sub << 32 | reason;
-	if (last_reason_ && key == last_reason_key_)
-		return *last_reason_;
-	auto it = reasons_.find(key);
-	if (it == reasons_.end())
-		it = reasons_.emplace(key, reason_text(kind, sub, reason, ctx_)).first;
-	last_reason_key_ = key;
-	last_reason_ = &it->second;
-	return it->second;
+	return reasons_.get(key, [&] { return reason_text(kind, sub, reason, ctx_); });
 }
 
 std::string_view EventEncoder::state(uint8_t st)
@@ -89,17 +82,7 @@ std::string_view EventEncoder::location(uint64_t addr)
 {
 	if (!ctx_.symbolize)
 		return {};
-	if (last_location_ && addr == last_location_addr_)
-		return *last_location_;
-	auto it = locations_.find(addr);
-	if (it == locations_.end()) {
-		if (locations_.size() >= 65536) // call sites are few; bound it all the same
-			locations_.clear();
-		it = locations_.emplace(addr, ctx_.symbolize(addr)).first;
-	}
-	last_location_addr_ = addr;
-	last_location_ = &it->second;
-	return it->second;
+	return locations_.get(addr, [&] { return ctx_.symbolize(addr); });
 }
 
 const std::optional<NetnsKnobs>& EventEncoder::knobs(uint32_t netns)

@@ -70,6 +70,35 @@ private:
 	size_t n_ = 0;
 };
 
+// Text by a 64-bit key, made once by `make`, that remembers its last hit: a storm
+// repeats one key, and a comparison is cheaper than a hash and a probe. At most
+// `bound` entries (then it starts again). Valid until the next get().
+class TextByKey {
+public:
+	explicit TextByKey(size_t bound) : bound_(bound) {}
+	template <typename Make>
+	std::string_view get(uint64_t key, Make&& make)
+	{
+		if (last_ && key == last_key_)
+			return *last_;
+		auto it = map_.find(key);
+		if (it == map_.end()) {
+			if (map_.size() >= bound_)
+				map_.clear();
+			it = map_.emplace(key, make()).first;
+		}
+		last_key_ = key;
+		last_ = &it->second; // a node's value stays put until the map is cleared
+		return *last_;
+	}
+
+private:
+	size_t bound_;
+	std::unordered_map<uint64_t, std::string> map_;
+	uint64_t last_key_ = 0;
+	const std::string* last_ = nullptr;
+};
+
 class EventEncoder {
 public:
 	explicit EventEncoder(const DecodeContext& ctx) : ctx_(ctx) {}
@@ -92,19 +121,14 @@ public:
 private:
 	const DecodeContext& ctx_;
 	TimeText time_;
-	std::unordered_map<uint64_t, std::string> reasons_; // (kind, sub, reason) -> text
+	TextByKey reasons_{65536}; // (kind, sub, reason) -> text
 	std::vector<std::optional<std::string>> states_;
-	std::unordered_map<uint64_t, std::string> locations_;
+	TextByKey locations_{65536}; // call sites are few; bound them all the same
 	std::unordered_map<uint32_t, std::optional<NetnsKnobs>> knobs_;
 	std::unordered_map<std::string, std::string> hints_;
 	std::string hint_key_;
-	// The last entry each cache gave, by its key: a storm repeats one drop, and a
-	// comparison is cheaper than a hash and a probe (hint_key_'s appends most of all).
-	// Entries of the maps stay put until they are cleared, which resets these.
-	uint64_t last_reason_key_ = 0;
-	const std::string* last_reason_ = nullptr;
-	uint64_t last_location_addr_ = 0;
-	const std::string* last_location_ = nullptr;
+	// The last hint's inputs and text, like TextByKey's last hit (its key's appends cost
+	// most of all); hints_.clear() resets it.
 	struct HintMemo {
 		HintInput in; // reason: the drop reason's text
 		uint32_t netns = 0;
