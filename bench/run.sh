@@ -10,10 +10,12 @@
 #            CPU per delivered event, the sender's share of its untraced rate, peak RSS
 #   stalled: the same storm with stdout a pipe nobody reads (| sleep): peak RSS, and how
 #            long SIGINT takes to end the tool
-#   summary: tcpdrops -i 1 in the storm: sender's share (each traced run against the untraced
-#            runs just before and after it, statistics off), peak RSS
+#   summary: tcpdrops -i 1 in the storm, and bpftrace counting the same in the kernel:
+#            sender's share (each traced run against the untraced runs just before and
+#            after it, statistics off), peak RSS
 #   cost:    per-program ns per call (kernel.bpf_stats_enabled) of kfree_skb: matching
-#            drop in summary mode, drop filtered out by --netns, UDP drop (not TCP)
+#            drop in summary mode, the same counts in bpftrace, an empty program (the
+#            floor), drop filtered out by --netns, UDP drop (not TCP)
 # Peers: libbpf-tools has no tcpdrop and bcc's Python tcpdrop needs kernel headers this
 # host lacks, so bpftrace (tools/tcpdrop.bt style) is the comparable peer.
 set -euo pipefail
@@ -121,7 +123,7 @@ kept "$tt_sent"; tt_kept=$KEPT
 read -r _ bt_sent bt_cpu bt_hwm < <(run_storm bpftrace bpftrace -e "tracepoint:skb:kfree_skb /args->reason == $NETFILTER_DROP/ { printf(\"%s %d %d\\n\", strftime(\"%H:%M:%S\", nsecs), args->reason, args->protocol); }")
 bt_rep=$(grep -c ' ' /tmp/bench.out || true)
 kept "$bt_sent"; bt_kept=$KEPT
-bt_lost=$( (grep -o 'Lost [0-9]* events' /tmp/bench.out /tmp/bench.err || true) | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}')
+bt_lost=$( { grep -ho 'Lost [0-9]* events' /tmp/bench.out /tmp/bench.err || true; } | awk '{s+=$2} END {print s+0}')
 row() { # name kept% delivered lost cpu_ms hwm_kb
 	awk -v n="$1" -v k="$2" -v d="$3" -v l="$4" -v c="$5" -v h="$6" -v t="$S" 'BEGIN {
 		printf "%-16s delivered/s %8.0f  lost %8d  cpu/event %5.2f us  sender kept %3d%%  peak RSS %5.1f MB\n",
@@ -146,22 +148,37 @@ echo "tcpdrops peak RSS $((hwm / 1024)) MB; exited $(($(ms) - t0)) ms after SIGI
 pkill -f "sleep 60" || true
 
 echo "== summary mode: the sender's share (statistics off: they cost a clock read per call)"
-summary_share() { # label udp? tcpdrops-args...
+# bpftrace doing the same work as tcpdrops -i 1: TCP drops counted in the kernel by reason,
+# netns and port (headers parsed from skb->head), printed once a second.
+BT_SUMMARY='tracepoint:skb:kfree_skb /args->protocol == 0x0800/ {
+	$skb = (struct sk_buff *)args->skbaddr;
+	$ip = (struct iphdr *)($skb->head + $skb->network_header);
+	if ($ip->protocol == 6) {
+		$th = (struct tcphdr *)($skb->head + $skb->network_header + $ip->ihl * 4);
+		@[args->reason, $skb->sk->__sk_common.skc_net.net->ns.inum, bswap($th->dest)] = count();
+	}
+} interval:s:1 { print(@); clear(@); }'
+BT_READY='BEGIN { printf("ready\n"); }'
+start_tracer() { # command... : TPID, once it says "ready" (tcpsight on stderr, bpftrace's BEGIN on stdout)
+	"$@" >/tmp/bench.out 2>/tmp/bench.err &
+	TPID=$!
+	until grep -qs "ready" /tmp/bench.err /tmp/bench.out; do sleep 0.05; done
+}
+summary_share() { # label udp? command...
 	local label=$1 udp=$2; shift 2
-	$TD "$@" >/dev/null 2>/tmp/bench.err &
-	local pid=$!
-	until grep -q "ready" /tmp/bench.err; do sleep 0.05; done
+	start_tracer "$@"
 	local sent; sent=$(storm "$udp")
-	local hwm; hwm=$(hwm_kb $pid)
-	kill -INT $pid; wait $pid || true
+	local hwm; hwm=$(hwm_kb $TPID)
+	kill -INT $TPID; wait $TPID || true
 	kept "$sent" "$udp"
 	echo "$label: sender kept $KEPT%; peak RSS $((hwm / 1024)) MB"
 }
 untraced_before=$(storm)
-summary_share "summary -i 1, matching drops" "" --netns /var/run/netns/$NS -i 1 --json
-summary_share "summary -i 1, every drop filtered out by --netns" "" --netns /var/run/netns/$OTHER -i 1 --json
+summary_share "tcpdrops -i 1, matching drops" "" $TD --netns /var/run/netns/$NS -i 1 --json
+summary_share "bpftrace counting the same (reason, netns, port)" "" bpftrace -e "$BT_READY $BT_SUMMARY"
+summary_share "tcpdrops -i 1, every drop filtered out by --netns" "" $TD --netns /var/run/netns/$OTHER -i 1 --json
 untraced_before=$(storm udp)
-summary_share "summary -i 1, UDP drops (not TCP)" udp --netns /var/run/netns/$NS -i 1 --json
+summary_share "tcpdrops -i 1, UDP drops (not TCP)" udp $TD --netns /var/run/netns/$NS -i 1 --json
 
 echo "== in-kernel cost (kernel.bpf_stats_enabled)"
 sysctl -qw kernel.bpf_stats_enabled=1
@@ -172,17 +189,63 @@ ps = [p for p in json.load(sys.stdin) if p.get("name", "").startswith("kfree_skb
 p = max(ps, key=lambda p: p["id"]) if ps else None
 print("%.0f %d" % (p["run_time_ns"] / p["run_cnt"], p["run_cnt"]) if p else "- 0")'
 }
-cost_run() { # label udp? tcpdrops-args...
+cost_run() { # label udp? command...
 	local label=$1 udp=$2; shift 2
-	$TD "$@" >/dev/null 2>/tmp/bench.err &
-	local pid=$!
-	until grep -q "ready" /tmp/bench.err; do sleep 0.05; done
+	start_tracer "$@"
 	storm "$udp" >/dev/null
 	read -r ns calls < <(prog_ns)
-	kill -INT $pid; wait $pid || true
+	kill -INT $TPID; wait $TPID || true
 	echo "$label: kfree_skb ${ns} ns per call ($calls calls)"
+	COST=$ns
 }
-cost_run "summary -i 1, matching drops" "" --netns /var/run/netns/$NS -i 1 --json
-cost_run "summary -i 1, every drop filtered out by --netns" "" --netns /var/run/netns/$OTHER -i 1 --json
-cost_run "summary -i 1, UDP drops (not TCP)" udp --netns /var/run/netns/$NS -i 1 --json
+cost_run "tcpdrops -i 1, matching drops" "" $TD --netns /var/run/netns/$NS -i 1 --json
+td_cost=$COST
+cost_run "bpftrace counting the same (reason, netns, port)" "" bpftrace -e "$BT_READY $BT_SUMMARY"
+bt_cost=$COST
+# What kernel.bpf_stats counts around any program on this host (its two clock reads, the
+# call): the floor under every figure here.
+cost_run "an empty program on the same tracepoint (bpftrace)" "" bpftrace -e "$BT_READY tracepoint:skb:kfree_skb { }"
+cost_run "tcpdrops -i 1, every drop filtered out by --netns" "" $TD --netns /var/run/netns/$OTHER -i 1 --json
+cost_run "tcpdrops -i 1, UDP drops (not TCP)" udp $TD --netns /var/run/netns/$NS -i 1 --json
+echo "ratio tcpdrops/bpftrace, ns per matching drop: $(ratio "$td_cost" "$bt_cost")"
+
+echo "== portcontend's in-kernel cost: loopback connect() churn, ${S}s (kernel.bpf_stats_enabled)"
+# bpftrace doing portcontend's work on the same tracepoint: connects by destination port and
+# outcome (a failed search leaves sport 0), each search's time from CLOSE->SYN_SENT.
+BT_CONNECTS='tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
+	if (args->oldstate == 7 && args->newstate == 2) { @start[args->skaddr] = nsecs; }
+	else if (args->oldstate == 2 && @start[args->skaddr]) {
+		@connects[args->dport, args->sport == 0] = count();
+		@search_us[args->dport] = hist((nsecs - @start[args->skaddr]) / 1000);
+		delete(@start[args->skaddr]);
+	}
+} interval:s:1 { print(@connects); clear(@connects); }'
+tracer_ns() { # total run_time_ns and run_cnt of every loaded program but bpftrace's interval
+	# probe (one tracer runs at a time, and this host runs no BPF of its own)
+	bpftool prog show -j | python3 -c '
+import json, sys
+ps = [p for p in json.load(sys.stdin) if p.get("type") != "perf_event"]
+print(sum(p.get("run_time_ns", 0) for p in ps), sum(p.get("run_cnt", 0) for p in ps))'
+}
+churn_cost() { # label command...
+	local label=$1; shift
+	# A netns of its own: the TIME_WAIT sockets of the run before would crowd the range.
+	local churn=tsight-bench-churn-$$
+	ip netns add $churn; ip -n $churn link set lo up
+	start_tracer "$@"
+	local out ok ns calls
+	out=$(ip netns exec $churn python3 bench/port_churn.py 17070 20000 1000000 "$S")
+	ip netns del $churn
+	ok=$(echo "$out" | grep -o 'ok=[0-9]*' | cut -d= -f2)
+	read -r ns calls < <(tracer_ns)
+	kill -INT $TPID; wait $TPID || true
+	echo "$label: $((ns / (calls ? calls : 1))) ns per call, $((ns / (ok ? ok : 1))) ns per connect() ($calls calls, $ok connects)"
+	COST=$((ns / (ok ? ok : 1)))
+}
+churn_cost "portcontend -i 1" $PC -i 1 --json
+pc_cost=$COST
+churn_cost "bpftrace doing the same (per-socket start, by port and outcome, search time)" bpftrace -e "$BT_READY $BT_CONNECTS"
+pcbt_cost=$COST
+churn_cost "an empty program on the same tracepoint (bpftrace)" bpftrace -e "$BT_READY tracepoint:sock:inet_sock_set_state { }"
+echo "ratio portcontend/bpftrace, ns per connect(): $(ratio "$pc_cost" "$pcbt_cost")"
 rm -f /tmp/bench.err /tmp/bench.out
