@@ -15,7 +15,9 @@
 #            after it, statistics off), peak RSS
 #   cost:    per-program ns per call (kernel.bpf_stats_enabled) of kfree_skb: matching
 #            drop in summary mode, the same counts in bpftrace, an empty program (the
-#            floor), drop filtered out by --netns, UDP drop (not TCP)
+#            floor), drop filtered out by --netns, UDP drop (not TCP); portcontend's
+#            programs per call and per connect() in loopback connect() churn, beside
+#            bpftrace doing the same on sock:inet_sock_set_state and an empty program
 # Peers: libbpf-tools has no tcpdrop and bcc's Python tcpdrop needs kernel headers this
 # host lacks, so bpftrace (tools/tcpdrop.bt style) is the comparable peer.
 set -euo pipefail
@@ -34,10 +36,12 @@ mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracin
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug || true
 NS=tsight-bench-$$
 OTHER=tsight-bench-other-$$
+CHURN=tsight-bench-churn-$$ # portcontend's cost, one fresh netns per tracer
 old_stats=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup() {
 	ip netns del $NS 2>/dev/null || true
 	ip netns del $OTHER 2>/dev/null || true
+	ip netns del $CHURN 2>/dev/null || true
 	sysctl -qw kernel.bpf_stats_enabled="$old_stats" || true
 }
 trap cleanup EXIT
@@ -53,6 +57,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 cpu_ms() { awk '{printf "%d", ($14+$15)*1000/'"$(getconf CLK_TCK)"'}' /proc/$1/stat; }
 hwm_kb() { awk '/VmHWM/ {print $2}' /proc/$1/status; }
 storm() { ip netns exec $NS $STORM 9 "$S" 100000000 ${1:-} | awk '{print $2}'; }
+# bpftrace says "ready" from BEGIN, as tcpsight's tools do on stderr once attached.
+BT_READY='BEGIN { printf("ready\n"); }'
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 echo "== ready (exec -> ready, median of 7 rounds, each tool once a round, ms)"
@@ -72,7 +78,7 @@ for _ in $(seq 7); do # interleaved, so a slow moment of the host costs every to
 	R[td]+="$(TCPSIGHT_CACHE_DIR=$CACHE/warm ready_once $TD --json -d 0.2) "
 	R[tdk]+="$(TCPSIGHT_CACHE_DIR=$CACHE/warm ready_once $TD --json -d 0.2 --kinds drop) "
 	R[pc]+="$(ready_once $PC --json -d 0.2) "
-	R[bt]+="$(ready_once bpftrace -e 'BEGIN { printf("ready\n"); } tracepoint:skb:kfree_skb { @ = count(); } interval:ms:200 { exit(); }') "
+	R[bt]+="$(ready_once bpftrace -e "$BT_READY tracepoint:skb:kfree_skb { @ = count(); } interval:ms:200 { exit(); }") "
 done
 rm -rf "$CACHE"
 med() { echo ${R[$1]} | tr ' ' '\n' | median; }
@@ -158,7 +164,6 @@ BT_SUMMARY='tracepoint:skb:kfree_skb /args->protocol == 0x0800/ {
 		@[args->reason, $skb->sk->__sk_common.skc_net.net->ns.inum, bswap($th->dest)] = count();
 	}
 } interval:s:1 { print(@); clear(@); }'
-BT_READY='BEGIN { printf("ready\n"); }'
 start_tracer() { # command... : TPID, once it says "ready" (tcpsight on stderr, bpftrace's BEGIN on stdout)
 	"$@" >/tmp/bench.out 2>/tmp/bench.err &
 	TPID=$!
@@ -230,12 +235,11 @@ print(sum(p.get("run_time_ns", 0) for p in ps), sum(p.get("run_cnt", 0) for p in
 churn_cost() { # label command...
 	local label=$1; shift
 	# A netns of its own: the TIME_WAIT sockets of the run before would crowd the range.
-	local churn=tsight-bench-churn-$$
-	ip netns add $churn; ip -n $churn link set lo up
+	ip netns add $CHURN; ip -n $CHURN link set lo up
 	start_tracer "$@"
 	local out ok ns calls
-	out=$(ip netns exec $churn python3 bench/port_churn.py 17070 20000 1000000 "$S")
-	ip netns del $churn
+	out=$(ip netns exec $CHURN python3 bench/port_churn.py 17070 20000 1000000 "$S")
+	ip netns del $CHURN
 	ok=$(echo "$out" | grep -o 'ok=[0-9]*' | cut -d= -f2)
 	read -r ns calls < <(tracer_ns)
 	kill -INT $TPID; wait $TPID || true
