@@ -268,8 +268,16 @@ void DropsCollector::refresh_fold_ranges(KnobCache& knobs)
 	for (uint32_t ns : netns_dir_.inodes())
 		if (!filter_.netns || *filter_.netns == ns)
 			put(ns, knobs.get(ns));
-	if (changed) // the programs' per-CPU copies of the ranges are stale now
-		__atomic_add_fetch(&skel_->bss->fold_ranges_gen, 1, __ATOMIC_RELEASE);
+	if (!changed)
+		return;
+	// The programs' per-CPU copies of the ranges are stale now.
+	__atomic_add_fetch(&skel_->bss->fold_ranges_gen, 1, __ATOMIC_RELEASE);
+	// Ports below every range skip the lookup. Written after the ranges: a drop in
+	// between that misses the kernel's fold is folded by fold_ephemeral() instead.
+	uint32_t min_low = 65536; // no range: nothing to fold
+	for (const auto& [ns, r] : fold_written_)
+		min_low = std::min<uint32_t>(min_low, r.low);
+	__atomic_store_n(&skel_->bss->fold_min_low, min_low, __ATOMIC_RELEASE);
 }
 
 void DropsCollector::note_event(const ts_event& e)
