@@ -1,5 +1,6 @@
 #include "collect/port_collector.h"
 
+#include <numeric>
 #include <set>
 
 #include <arpa/inet.h>
@@ -92,7 +93,15 @@ const bpf_object* PortCollector::programs() const { return skel_->obj; }
 
 DestCounts PortCollector::counts() const
 {
-	return map_entries<pc_dest_key, pc_dest_val>(bpf_map__fd(skel_->maps.dest_summary));
+	DestCounts counts = map_entries<pc_dest_key, pc_dest_val>(bpf_map__fd(skel_->maps.dest_summary));
+	// The programs leave out what follows from the other counts (a locked add each
+	// per connect() saved): every connect ends in one outcome, every timed search in
+	// one histogram bucket.
+	for (auto& [key, v] : counts) {
+		v.connects = v.ok + v.eaddrnotavail + v.other_err;
+		v.searches = std::accumulate(std::begin(v.search_hist), std::end(v.search_hist), uint64_t{0});
+	}
+	return counts;
 }
 
 HeldByDest PortCollector::census(uint32_t netns, KnobCache& knobs) const
