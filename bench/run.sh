@@ -18,6 +18,8 @@
 #            floor), drop filtered out by --netns, UDP drop (not TCP); portcontend's
 #            programs per call and per connect() in loopback connect() churn, beside
 #            bpftrace doing the same on sock:inet_sock_set_state and an empty program
+#   summary and cost: ROUNDS rounds (default 3), the tracers alternated in each; medians,
+#            with every round's figure beside them
 # Peers: libbpf-tools has no tcpdrop and bcc's Python tcpdrop needs kernel headers this
 # host lacks, so bpftrace (tools/tcpdrop.bt style) is the comparable peer.
 set -euo pipefail
@@ -169,21 +171,35 @@ start_tracer() { # command... : TPID, once it says "ready" (tcpsight on stderr, 
 	TPID=$!
 	until grep -qs "ready" /tmp/bench.err /tmp/bench.out; do sleep 0.05; done
 }
-summary_share() { # label udp? command...
-	local label=$1 udp=$2; shift 2
+# In-kernel figures move by a third within minutes on this host: each is taken ROUNDS times,
+# the tracers alternated within a round, and the median is reported with every round's value.
+ROUNDS=${ROUNDS:-3}
+declare -A V=() # key -> one value per round
+vmed() { echo ${V[$1]} | tr ' ' '\n' | median; }
+vall() { echo ${V[$1]} | tr ' ' '/'; }
+summary_share() { # key udp? command...
+	local key=$1 udp=$2; shift 2
 	start_tracer "$@"
 	local sent; sent=$(storm "$udp")
 	local hwm; hwm=$(hwm_kb $TPID)
 	kill -INT $TPID; wait $TPID || true
 	kept "$sent" "$udp"
-	echo "$label: sender kept $KEPT%; peak RSS $((hwm / 1024)) MB"
+	V[$key]+="$KEPT "
+	V[$key.rss]+="$((hwm / 1024)) "
 }
-untraced_before=$(storm)
-summary_share "tcpdrops -i 1, matching drops" "" $TD --netns /var/run/netns/$NS -i 1 --json
-summary_share "bpftrace counting the same (reason, netns, port)" "" bpftrace -e "$BT_READY $BT_SUMMARY"
-summary_share "tcpdrops -i 1, every drop filtered out by --netns" "" $TD --netns /var/run/netns/$OTHER -i 1 --json
-untraced_before=$(storm udp)
-summary_share "tcpdrops -i 1, UDP drops (not TCP)" udp $TD --netns /var/run/netns/$NS -i 1 --json
+for _ in $(seq "$ROUNDS"); do
+	untraced_before=$(storm)
+	summary_share sh_td "" $TD --netns /var/run/netns/$NS -i 1 --json
+	summary_share sh_bt "" bpftrace -e "$BT_READY $BT_SUMMARY"
+	summary_share sh_filt "" $TD --netns /var/run/netns/$OTHER -i 1 --json
+	untraced_before=$(storm udp)
+	summary_share sh_udp udp $TD --netns /var/run/netns/$NS -i 1 --json
+done
+share_line() { echo "$1: sender kept $(vmed "$2")% (median of $ROUNDS: $(vall "$2")); peak RSS $(vmed "$2.rss") MB"; }
+share_line "tcpdrops -i 1, matching drops" sh_td
+share_line "bpftrace counting the same (reason, netns, port)" sh_bt
+share_line "tcpdrops -i 1, every drop filtered out by --netns" sh_filt
+share_line "tcpdrops -i 1, UDP drops (not TCP)" sh_udp
 
 echo "== in-kernel cost (kernel.bpf_stats_enabled)"
 sysctl -qw kernel.bpf_stats_enabled=1
@@ -194,25 +210,36 @@ ps = [p for p in json.load(sys.stdin) if p.get("name", "").startswith("kfree_skb
 p = max(ps, key=lambda p: p["id"]) if ps else None
 print("%.0f %d" % (p["run_time_ns"] / p["run_cnt"], p["run_cnt"]) if p else "- 0")'
 }
-cost_run() { # label udp? command...
-	local label=$1 udp=$2; shift 2
+cost_run() { # key udp? command...
+	local key=$1 udp=$2; shift 2
 	start_tracer "$@"
 	storm "$udp" >/dev/null
 	read -r ns calls < <(prog_ns)
 	kill -INT $TPID; wait $TPID || true
-	echo "$label: kfree_skb ${ns} ns per call ($calls calls)"
-	COST=$ns
+	V[$key]+="$ns "
+	V[$key.calls]+="$calls "
 }
-cost_run "tcpdrops -i 1, matching drops" "" $TD --netns /var/run/netns/$NS -i 1 --json
-td_cost=$COST
-cost_run "bpftrace counting the same (reason, netns, port)" "" bpftrace -e "$BT_READY $BT_SUMMARY"
-bt_cost=$COST
-# What kernel.bpf_stats counts around any program on this host (its two clock reads, the
-# call): the floor under every figure here.
-cost_run "an empty program on the same tracepoint (bpftrace)" "" bpftrace -e "$BT_READY tracepoint:skb:kfree_skb { }"
-cost_run "tcpdrops -i 1, every drop filtered out by --netns" "" $TD --netns /var/run/netns/$OTHER -i 1 --json
-cost_run "tcpdrops -i 1, UDP drops (not TCP)" udp $TD --netns /var/run/netns/$NS -i 1 --json
-echo "ratio tcpdrops/bpftrace, ns per matching drop: $(ratio "$td_cost" "$bt_cost")"
+for _ in $(seq "$ROUNDS"); do
+	cost_run c_td "" $TD --netns /var/run/netns/$NS -i 1 --json
+	cost_run c_bt "" bpftrace -e "$BT_READY $BT_SUMMARY"
+	# What kernel.bpf_stats counts around any program on this host (its two clock reads,
+	# the call): the floor under every figure here.
+	cost_run c_empty "" bpftrace -e "$BT_READY tracepoint:skb:kfree_skb { }"
+	cost_run c_filt "" $TD --netns /var/run/netns/$OTHER -i 1 --json
+	cost_run c_udp udp $TD --netns /var/run/netns/$NS -i 1 --json
+done
+cost_line() { echo "$1: kfree_skb $(vmed "$2") ns per call (median of $ROUNDS: $(vall "$2"); calls $(vall "$2.calls"))"; }
+cost_line "tcpdrops -i 1, matching drops" c_td
+cost_line "bpftrace counting the same (reason, netns, port)" c_bt
+cost_line "an empty program on the same tracepoint (bpftrace)" c_empty
+cost_line "tcpdrops -i 1, every drop filtered out by --netns" c_filt
+cost_line "tcpdrops -i 1, UDP drops (not TCP)" c_udp
+round_ratios() { # a b: each round's a/b
+	local -a x=(${V[$1]}) y=(${V[$2]}) out=()
+	for i in "${!x[@]}"; do out+=("$(ratio "${x[$i]}" "${y[$i]}")"); done
+	echo "${out[*]}" | tr ' ' '/'
+}
+echo "ratio tcpdrops/bpftrace, ns per matching drop: $(ratio "$(vmed c_td)" "$(vmed c_bt)") (each round: $(round_ratios c_td c_bt))"
 
 echo "== portcontend's in-kernel cost: loopback connect() churn, ${S}s (kernel.bpf_stats_enabled)"
 # bpftrace doing portcontend's work on the same tracepoint: connects by destination port and
@@ -232,8 +259,8 @@ import json, sys
 ps = [p for p in json.load(sys.stdin) if p.get("type") != "perf_event"]
 print(sum(p.get("run_time_ns", 0) for p in ps), sum(p.get("run_cnt", 0) for p in ps))'
 }
-churn_cost() { # label command...
-	local label=$1; shift
+churn_cost() { # key command...
+	local key=$1; shift
 	# A netns of its own: the TIME_WAIT sockets of the run before would crowd the range.
 	ip netns add $CHURN; ip -n $CHURN link set lo up
 	start_tracer "$@"
@@ -243,13 +270,17 @@ churn_cost() { # label command...
 	ok=$(echo "$out" | grep -o 'ok=[0-9]*' | cut -d= -f2)
 	read -r ns calls < <(tracer_ns)
 	kill -INT $TPID; wait $TPID || true
-	echo "$label: $((ns / (calls ? calls : 1))) ns per call, $((ns / (ok ? ok : 1))) ns per connect() ($calls calls, $ok connects)"
-	COST=$((ns / (ok ? ok : 1)))
+	V[$key]+="$((ns / (calls ? calls : 1))) "
+	V[$key.conn]+="$((ns / (ok ? ok : 1))) "
 }
-churn_cost "portcontend -i 1" $PC -i 1 --json
-pc_cost=$COST
-churn_cost "bpftrace doing the same (per-socket start, by port and outcome, search time)" bpftrace -e "$BT_READY $BT_CONNECTS"
-pcbt_cost=$COST
-churn_cost "an empty program on the same tracepoint (bpftrace)" bpftrace -e "$BT_READY tracepoint:sock:inet_sock_set_state { }"
-echo "ratio portcontend/bpftrace, ns per connect(): $(ratio "$pc_cost" "$pcbt_cost")"
+for _ in $(seq "$ROUNDS"); do
+	churn_cost p_pc $PC -i 1 --json
+	churn_cost p_bt bpftrace -e "$BT_READY $BT_CONNECTS"
+	churn_cost p_empty bpftrace -e "$BT_READY tracepoint:sock:inet_sock_set_state { }"
+done
+churn_line() { echo "$1: $(vmed "$2") ns per call ($(vall "$2")), $(vmed "$2.conn") ns per connect() ($(vall "$2.conn")); medians of $ROUNDS"; }
+churn_line "portcontend -i 1" p_pc
+churn_line "bpftrace doing the same (per-socket start, by port and outcome, search time)" p_bt
+churn_line "an empty program on the same tracepoint (bpftrace)" p_empty
+echo "ratio portcontend/bpftrace, ns per connect(): $(ratio "$(vmed p_pc.conn)" "$(vmed p_bt.conn)") (each round: $(round_ratios p_pc.conn p_bt.conn))"
 rm -f /tmp/bench.err /tmp/bench.out
