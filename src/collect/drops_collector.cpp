@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/failure.h"
 #include "core/ladder_loader.h"
+#include "core/map_sizing.h"
 #include "core/program_needs.h"
 #include "core/startup_trace.h"
 #include "decode/names.h"
@@ -74,6 +75,25 @@ void DropsCollector::configure(tcpdrops_bpf& skel)
 	ro->accept_wait_ns = (uint64_t)filter_.accept_wait_ms * 1000000ull;
 	const RungSpec* ct = ladder_.chosen("conntrack");
 	ro->ct_cause_source = ct && !ct->program.empty() ? source_of(ct) : 0;
+	shrink_unused_maps(skel);
+}
+
+// Which programs use which map, by hook and mode (bpf/tcpdrops.bpf.c): the others are
+// created at their smallest.
+void DropsCollector::shrink_unused_maps(tcpdrops_bpf& skel) const
+{
+	bool kprobe = false; // kretprobe rungs find their call's arguments in stashed_args
+	for (const auto& h : ladder_.hooks())
+		if (const RungSpec* r = ladder_.chosen(h.name))
+			kprobe |= r->rung == Rung::Kprobe;
+	const RungSpec* sa = ladder_.chosen("slow-accept");
+	bool counts = mode_ == CollectMode::Counts;
+	shrink_unless_used(skel.maps.stashed_args, kprobe);
+	shrink_unless_used(skel.maps.established_at, sa && !sa->program.empty());
+	shrink_unless_used(skel.maps.summary, counts);
+	shrink_unless_used(skel.maps.fold_ranges, counts);
+	shrink_unless_used(skel.maps.events, !counts);
+	shrink_unless_used(skel.maps.lost_by_cause, !counts);
 }
 
 static uint32_t boot_seconds() { return (uint32_t)(WallClock::boot_now_ns() / 1000000000ull); }

@@ -89,6 +89,7 @@ public:
 
 private:
 	void configure(tcpdrops_bpf& skel);
+	void shrink_unused_maps(tcpdrops_bpf& skel) const;
 	void fill_loaded(tcpdrops_bpf& skel);
 	static constexpr const char* kNfHookSlow = "nf_hook_slow"; // conntrack's NF_DROPs are freed there
 	void refuse_unseeable(const std::vector<std::string>& kind_names, const std::string& tool) const;

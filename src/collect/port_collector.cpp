@@ -9,6 +9,7 @@
 
 #include "core/failure.h"
 #include "core/ladder_loader.h"
+#include "core/map_sizing.h"
 #include "core/map_entries.h"
 #include "core/net_counters.h"
 #include "core/program_needs.h"
@@ -66,6 +67,15 @@ void PortCollector::configure(portcontend_bpf& skel)
 	int nargs = features_.func_arg_count("__inet_check_established");
 	ro->check_est_nargs = nargs > 0 ? (uint8_t)nargs : 4;
 	fill_fexit_nargs(features_, ladder_, kPortcontendFexitTargets, kPortcontendFexitTargetCount, ro->fexit_nargs);
+	// Maps of the rungs and mode not in use are created at their smallest
+	// (bpf/portcontend.bpf.c): the fentry and kprobe rungs follow a search in
+	// `inflight`, the tracepoint rung a pending connect in `pending_connects`.
+	bool traced = search && search->rung != Rung::Tracepoint;
+	bool counts = mode_ == CollectMode::Counts;
+	shrink_unless_used(skel.maps.inflight, traced);
+	shrink_unless_used(skel.maps.pending_connects, search && search->rung == Rung::Tracepoint);
+	shrink_unless_used(skel.maps.dest_summary, counts);
+	shrink_unless_used(skel.maps.events, !counts);
 }
 
 void PortCollector::start()
