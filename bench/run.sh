@@ -10,7 +10,8 @@
 #            CPU per delivered event, the sender's share of its untraced rate, peak RSS
 #   stalled: the same storm with stdout a pipe nobody reads (| sleep): peak RSS, and how
 #            long SIGINT takes to end the tool
-#   summary: tcpdrops -i 1 in the storm, and bpftrace counting the same in the kernel:
+#   summary: tcpdrops -i 1 in the storm, bpftrace counting the same in the kernel and an
+#            empty bpftrace program:
 #            sender's share (each traced run against the untraced runs just before and
 #            after it, statistics off), peak RSS
 #   cost:    per-program ns per call (kernel.bpf_stats_enabled) of kfree_skb: matching
@@ -177,29 +178,45 @@ ROUNDS=${ROUNDS:-3}
 declare -A V=() # key -> one value per round
 vmed() { echo ${V[$1]} | tr ' ' '\n' | median; }
 vall() { echo ${V[$1]} | tr ' ' '/'; }
+# The kfree_skb tracers the summary and cost sections compare, in the order each round
+# runs them: "$1" KEY UDP? COMMAND... for each.
+each_kfree_tracer() {
+	"$1" td "" $TD --netns /var/run/netns/$NS -i 1 --json
+	"$1" bt "" bpftrace -e "$BT_READY $BT_SUMMARY"
+	# What kernel.bpf_stats counts around any program on this host (its two clock reads,
+	# the call), and what the sender keeps under it: the floor under every figure here.
+	"$1" empty "" bpftrace -e "$BT_READY tracepoint:skb:kfree_skb { }"
+	"$1" filt "" $TD --netns /var/run/netns/$OTHER -i 1 --json
+	"$1" udp udp $TD --netns /var/run/netns/$NS -i 1 --json
+}
+declare -A LABEL=(
+	[td]="tcpdrops -i 1, matching drops"
+	[bt]="bpftrace counting the same (reason, netns, port)"
+	[empty]="an empty program on the same tracepoint (bpftrace)"
+	[filt]="tcpdrops -i 1, every drop filtered out by --netns"
+	[udp]="tcpdrops -i 1, UDP drops (not TCP)")
+KFREE_KEYS="td bt empty filt udp"
 summary_share() { # key udp? command...
 	local key=$1 udp=$2; shift 2
+	if [ "$udp" != "$share_proto" ]; then # the untraced run before it sends the same
+		untraced_before=$(storm "$udp")
+		share_proto=$udp
+	fi
 	start_tracer "$@"
 	local sent; sent=$(storm "$udp")
 	local hwm; hwm=$(hwm_kb $TPID)
 	kill -INT $TPID; wait $TPID || true
 	kept "$sent" "$udp"
-	V[$key]+="$KEPT "
-	V[$key.rss]+="$((hwm / 1024)) "
+	V[sh.$key]+="$KEPT "
+	V[sh.$key.rss]+="$((hwm / 1024)) "
 }
 for _ in $(seq "$ROUNDS"); do
-	untraced_before=$(storm)
-	summary_share sh_td "" $TD --netns /var/run/netns/$NS -i 1 --json
-	summary_share sh_bt "" bpftrace -e "$BT_READY $BT_SUMMARY"
-	summary_share sh_filt "" $TD --netns /var/run/netns/$OTHER -i 1 --json
-	untraced_before=$(storm udp)
-	summary_share sh_udp udp $TD --netns /var/run/netns/$NS -i 1 --json
+	share_proto=none
+	each_kfree_tracer summary_share
 done
-share_line() { echo "$1: sender kept $(vmed "$2")% (median of $ROUNDS: $(vall "$2")); peak RSS $(vmed "$2.rss") MB"; }
-share_line "tcpdrops -i 1, matching drops" sh_td
-share_line "bpftrace counting the same (reason, netns, port)" sh_bt
-share_line "tcpdrops -i 1, every drop filtered out by --netns" sh_filt
-share_line "tcpdrops -i 1, UDP drops (not TCP)" sh_udp
+for k in $KFREE_KEYS; do
+	echo "${LABEL[$k]}: sender kept $(vmed sh.$k)% (median of $ROUNDS: $(vall sh.$k)); peak RSS $(vmed sh.$k.rss) MB"
+done
 
 echo "== in-kernel cost (kernel.bpf_stats_enabled)"
 sysctl -qw kernel.bpf_stats_enabled=1
@@ -216,30 +233,21 @@ cost_run() { # key udp? command...
 	storm "$udp" >/dev/null
 	read -r ns calls < <(prog_ns)
 	kill -INT $TPID; wait $TPID || true
-	V[$key]+="$ns "
-	V[$key.calls]+="$calls "
+	V[c.$key]+="$ns "
+	V[c.$key.calls]+="$calls "
 }
 for _ in $(seq "$ROUNDS"); do
-	cost_run c_td "" $TD --netns /var/run/netns/$NS -i 1 --json
-	cost_run c_bt "" bpftrace -e "$BT_READY $BT_SUMMARY"
-	# What kernel.bpf_stats counts around any program on this host (its two clock reads,
-	# the call): the floor under every figure here.
-	cost_run c_empty "" bpftrace -e "$BT_READY tracepoint:skb:kfree_skb { }"
-	cost_run c_filt "" $TD --netns /var/run/netns/$OTHER -i 1 --json
-	cost_run c_udp udp $TD --netns /var/run/netns/$NS -i 1 --json
+	each_kfree_tracer cost_run
 done
-cost_line() { echo "$1: kfree_skb $(vmed "$2") ns per call (median of $ROUNDS: $(vall "$2"); calls $(vall "$2.calls"))"; }
-cost_line "tcpdrops -i 1, matching drops" c_td
-cost_line "bpftrace counting the same (reason, netns, port)" c_bt
-cost_line "an empty program on the same tracepoint (bpftrace)" c_empty
-cost_line "tcpdrops -i 1, every drop filtered out by --netns" c_filt
-cost_line "tcpdrops -i 1, UDP drops (not TCP)" c_udp
+for k in $KFREE_KEYS; do
+	echo "${LABEL[$k]}: kfree_skb $(vmed c.$k) ns per call (median of $ROUNDS: $(vall c.$k); calls $(vall c.$k.calls))"
+done
 round_ratios() { # a b: each round's a/b
 	local -a x=(${V[$1]}) y=(${V[$2]}) out=()
 	for i in "${!x[@]}"; do out+=("$(ratio "${x[$i]}" "${y[$i]}")"); done
 	echo "${out[*]}" | tr ' ' '/'
 }
-echo "ratio tcpdrops/bpftrace, ns per matching drop: $(ratio "$(vmed c_td)" "$(vmed c_bt)") (each round: $(round_ratios c_td c_bt))"
+echo "ratio tcpdrops/bpftrace, ns per matching drop: $(ratio "$(vmed c.td)" "$(vmed c.bt)") (each round: $(round_ratios c.td c.bt))"
 
 echo "== portcontend's in-kernel cost: loopback connect() churn, ${S}s (kernel.bpf_stats_enabled)"
 # bpftrace doing portcontend's work on the same tracepoint: connects by destination port and
