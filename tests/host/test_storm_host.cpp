@@ -125,3 +125,36 @@ TEST_CASE("storm, summary mode: counts + lost keys == sent", "[host][storm]")
 	CHECK(sum_count(drops) + lost_keys == sent);
 	CHECK(lost_keys == 0); // one key: the map never fills
 }
+
+// The kernel skips the ephemeral-range lookup for ports below every range it holds
+// (fold_min_low): a port one below the netns's range keeps its own row, the range's
+// first port is folded into the "ephemeral" row, each counted exactly.
+TEST_CASE("storm, summary mode: a port below every ephemeral range keeps its row, the range's first port folds",
+	  "[host][storm]")
+{
+	require_root();
+	TestNetns ns("foldedge");
+	ns.exec("sysctl -qw net.ipv4.ip_local_port_range='20000 20100'");
+	drop_syns_to(ns, 19999);
+	drop_syns_to(ns, 20000);
+	ToolRun tool(tcpdrops_binary(), {"--json", "--netns", ns.path(), "--kinds", "drop", "-i", "1"});
+	sleep_ms(1500); // a tick: the netns's range is in the kernel's fold_ranges
+	long long below = drop_storm(ns, 19999, 0.5);
+	long long first = drop_storm(ns, 20000, 0.5);
+	auto rows = tool.stop();
+	REQUIRE(tool.exit_code() == 0);
+	long long kept = 0, folded = 0, lost_keys = 0;
+	for (const auto& d : of_kind(rows, "drop")) {
+		if (str(d, "lport") == "ephemeral")
+			folded += num(d, "count");
+		else if (num(d, "lport") == 19999)
+			kept += num(d, "count");
+		else
+			FAIL("a drop row for port " << str(d, "lport"));
+	}
+	for (const auto& i : of_kind(rows, "interval"))
+		lost_keys += num(i, "lost_summary_keys");
+	CHECK(lost_keys == 0);
+	CHECK(kept == below);
+	CHECK(folded == first);
+}
