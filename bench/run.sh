@@ -63,6 +63,10 @@ storm() { ip netns exec $NS $STORM 9 "$S" 100000000 ${1:-} | awk '{print $2}'; }
 # bpftrace says "ready" from BEGIN, as tcpsight's tools do on stderr once attached.
 BT_READY='BEGIN { printf("ready\n"); }'
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+# Figures taken once a round, tracers alternated within each: key -> one value per round.
+declare -A V=()
+vmed() { echo ${V[$1]} | tr ' ' '\n' | median; }
+vall() { echo ${V[$1]} | tr ' ' '/'; }
 
 echo "== ready (exec -> ready, median of 7 rounds, each tool once a round, ms)"
 ready_once() { # command... -> ms until "ready" on its stderr (tcpsight) or stdout (bpftrace's BEGIN)
@@ -74,18 +78,16 @@ ready_once() { # command... -> ms until "ready" on its stderr (tcpsight) or stdo
 # find it there. Both are measured, with caches of their own.
 CACHE=$(mktemp -d)
 TCPSIGHT_CACHE_DIR=$CACHE/warm $TD --json -d 0.1 >/dev/null 2>&1 || true
-declare -A R=()
 for _ in $(seq 7); do # interleaved, so a slow moment of the host costs every tool alike
 	rm -rf "$CACHE/cold"
-	R[tdf]+="$(TCPSIGHT_CACHE_DIR=$CACHE/cold ready_once $TD --json -d 0.2) "
-	R[td]+="$(TCPSIGHT_CACHE_DIR=$CACHE/warm ready_once $TD --json -d 0.2) "
-	R[tdk]+="$(TCPSIGHT_CACHE_DIR=$CACHE/warm ready_once $TD --json -d 0.2 --kinds drop) "
-	R[pc]+="$(ready_once $PC --json -d 0.2) "
-	R[bt]+="$(ready_once bpftrace -e "$BT_READY tracepoint:skb:kfree_skb { @ = count(); } interval:ms:200 { exit(); }") "
+	V[r.tdf]+="$(TCPSIGHT_CACHE_DIR=$CACHE/cold ready_once $TD --json -d 0.2) "
+	V[r.td]+="$(TCPSIGHT_CACHE_DIR=$CACHE/warm ready_once $TD --json -d 0.2) "
+	V[r.tdk]+="$(TCPSIGHT_CACHE_DIR=$CACHE/warm ready_once $TD --json -d 0.2 --kinds drop) "
+	V[r.pc]+="$(ready_once $PC --json -d 0.2) "
+	V[r.bt]+="$(ready_once bpftrace -e "$BT_READY tracepoint:skb:kfree_skb { @ = count(); } interval:ms:200 { exit(); }") "
 done
 rm -rf "$CACHE"
-med() { echo ${R[$1]} | tr ' ' '\n' | median; }
-r_td=$(med td) r_tdf=$(med tdf) r_tdk=$(med tdk) r_pc=$(med pc) r_bt=$(med bt)
+r_td=$(vmed r.td) r_tdf=$(vmed r.tdf) r_tdk=$(vmed r.tdk) r_pc=$(vmed r.pc) r_bt=$(vmed r.bt)
 echo "tcpdrops_ready_ms $r_td (first of a boot: $r_tdf; --kinds drop: $r_tdk)  portcontend_ready_ms $r_pc  bpftrace_ready_ms $r_bt"
 echo "ratio to bpftrace: tcpdrops $(ratio "$r_td" "$r_bt") (first of a boot $(ratio "$r_tdf" "$r_bt"); --kinds drop $(ratio "$r_tdk" "$r_bt"))  portcontend $(ratio "$r_pc" "$r_bt")"
 
@@ -175,9 +177,6 @@ start_tracer() { # command... : TPID, once it says "ready" (tcpsight on stderr, 
 # In-kernel figures move by a third within minutes on this host: each is taken ROUNDS times,
 # the tracers alternated within a round, and the median is reported with every round's value.
 ROUNDS=${ROUNDS:-3}
-declare -A V=() # key -> one value per round
-vmed() { echo ${V[$1]} | tr ' ' '\n' | median; }
-vall() { echo ${V[$1]} | tr ' ' '/'; }
 # The kfree_skb tracers the summary and cost sections compare, in the order each round
 # runs them: "$1" KEY UDP? COMMAND... for each.
 each_kfree_tracer() {

@@ -51,7 +51,8 @@ void PortCollector::configure(portcontend_bpf& skel)
 {
 	// Before each load: connect()'s return ends the search only on the tracepoint rung.
 	const RungSpec* search = ladder_.chosen("port-search");
-	if (search && search->rung == Rung::Tracepoint)
+	bool search_on_tracepoint = search && search->rung == Rung::Tracepoint;
+	if (search_on_tracepoint)
 		ladder_.plan_hook("connect-return");
 	auto* ro = skel.rodata;
 	ro->filter_netns = filter_.netns.value_or(0);
@@ -70,10 +71,9 @@ void PortCollector::configure(portcontend_bpf& skel)
 	// Maps of the rungs and mode not in use are created at their smallest
 	// (bpf/portcontend.bpf.c): the fentry and kprobe rungs follow a search in
 	// `inflight`, the tracepoint rung a pending connect in `pending_connects`.
-	bool traced = search && search->rung != Rung::Tracepoint;
 	bool counts = mode_ == CollectMode::Counts;
-	shrink_unless_used(skel.maps.inflight, traced);
-	shrink_unless_used(skel.maps.pending_connects, search && search->rung == Rung::Tracepoint);
+	shrink_unless_used(skel.maps.inflight, search && !search_on_tracepoint);
+	shrink_unless_used(skel.maps.pending_connects, search_on_tracepoint);
 	shrink_unless_used(skel.maps.dest_summary, counts);
 	shrink_unless_used(skel.maps.events, !counts);
 }
