@@ -136,7 +136,7 @@ static void listen_overflow_scenario(bool abort_on_overflow)
 	for (const auto& e : evs)
 		UNSCOPED_INFO("event at " << e.at("ts").text << " sport " << num(e, "rport"));
 	require_seen_all((long long)evs.size(), (long long)counter_delta(before, after, "TcpExt.ListenOverflows"),
-			 runs_missed(tool));
+			 tool_losses(tool));
 	for (const auto& e : evs) {
 		CHECK(str(e, "source") == source_for("listen-overflow"));
 		CHECK(num(e, "lport") == 17002);
@@ -244,7 +244,7 @@ TEST_CASE("conntrack insert failure: the SYN clashes with an existing reply tupl
 
 	long long expected = (long long)counter_delta(before, after, "Conntrack.insert_failed");
 	REQUIRE(expected >= 1);
-	require_seen_all((long long)evs.size(), expected, runs_missed(tool));
+	require_seen_all((long long)evs.size(), expected, tool_losses(tool));
 	for (const auto& e : evs) {
 		CHECK(str(e, "source") == source_for("conntrack"));
 		CHECK(str(e, "reason") == drop_reason_or_site("NETFILTER_DROP", "nf_hook_slow"));
@@ -287,7 +287,7 @@ TEST_CASE("conntrack table full: new flows refused", "[host][conntrack]")
 
 		long long expected = (long long)counter_delta(before, after, "Conntrack.drop");
 		REQUIRE(expected >= 1);
-		require_seen_all((long long)evs.size(), expected, runs_missed(tool));
+		require_seen_all((long long)evs.size(), expected, tool_losses(tool));
 		for (const auto& e : evs) {
 			CHECK(str(e, "source") == source_for("conntrack"));
 			CHECK(str(e, "ct_cause") == "table_full");
@@ -341,7 +341,7 @@ TEST_CASE("summary mode counts listen overflows like the kernel's counter", "[ho
 	auto lo = of_kind(rows, "listen-overflow");
 	REQUIRE(!lo.empty());
 	require_seen_all(sum_count(lo), (long long)counter_delta(before, after, "TcpExt.ListenOverflows"),
-			 runs_missed(tool));
+			 tool_losses(tool));
 	for (const auto& r : lo) {
 		CHECK(num(r, "lport") == 17005);
 		CHECK(num(r, "accept_queue_max") == 1);

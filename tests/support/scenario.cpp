@@ -329,28 +329,33 @@ uint16_t local_port(int fd)
 	return getsockname(fd, (sockaddr*)&a, &n) == 0 ? ntohs(a.sin_port) : 0;
 }
 
-long long runs_missed(const ToolRun& tool)
+long long tool_losses(const ToolRun& tool)
 {
 	const std::string& err = tool.stderr_text();
+	long long n = 0;
 	size_t at = err.find(" program runs skipped by the kernel");
-	if (at == std::string::npos)
-		return 0;
-	size_t start = err.rfind(", ", at);
-	return start == std::string::npos ? 0 : std::atoll(err.c_str() + start + 2);
+	size_t start = at == std::string::npos ? std::string::npos : err.rfind(", ", at);
+	if (start != std::string::npos)
+		n += std::atoll(err.c_str() + start + 2);
+	at = err.rfind(" events reported, ");
+	if (at != std::string::npos)
+		n += std::atoll(err.c_str() + at + std::strlen(" events reported, "));
+	return n;
 }
 
-void require_seen_all(long long seen, long long counted, long long missed)
+void require_seen_all(long long seen, long long counted, long long losses)
 {
-	INFO("seen " << seen << ", kernel counted " << counted << ", program runs the kernel skipped " << missed);
-	REQUIRE(missed >= 0); // -1: the tool's count of them was not found
-	if (missed == 0) {
+	INFO("seen " << seen << ", kernel counted " << counted << ", lost or skipped by the kernel (the tool's count) "
+		     << losses);
+	REQUIRE(losses >= 0); // -1: the tool's count of them was not found
+	if (losses == 0) {
 		REQUIRE(seen == counted);
 		return;
 	}
 	if (seen != counted)
-		WARN("the kernel skipped " << missed << " program runs: " << (counted - seen) << " not seen");
+		WARN("the tool counted " << losses << " records lost or runs skipped: " << (counted - seen) << " not seen");
 	REQUIRE(seen <= counted);
-	REQUIRE(seen + missed >= counted);
+	REQUIRE(seen + losses >= counted);
 }
 
 std::string tcpdrops_binary() { return TCPSIGHT_TOOLS_DIR "/tcpdrops"; }

@@ -90,14 +90,16 @@ CommandResult run_command(const std::string& binary, const std::vector<std::stri
 
 // A socket's local port (host order); 0 if unreadable.
 uint16_t local_port(int fd);
-// The program runs the kernel skipped, from the tool's tally at exit ("..., N program runs
-// skipped by the kernel"; absent: 0).
-long long runs_missed(const ToolRun& tool);
+// What the tool says it could not see, from its tally at exit ("N events reported, M
+// lost, K program runs skipped by the kernel"): M + K (absent: 0).
+long long tool_losses(const ToolRun& tool);
 // What a tool saw equals what the kernel counted. A run the kernel skipped (the program
 // was already running on that CPU: a packet freed in an interrupt during a run for a
-// task) is counted by the tool, never seen: with `missed` runs, `seen` may fall short
-// by at most that many, said in a warning.
-void require_seen_all(long long seen, long long counted, long long missed);
+// task) or a record the tool lost (a full ring; a summary key the kernel's map would not
+// take, -EBUSY when a program on the same CPU held that bucket's lock) is counted by the
+// tool, never seen: with `losses` of them, `seen` may fall short by at most that many,
+// said in a warning.
+void require_seen_all(long long seen, long long counted, long long losses);
 
 std::string tcpdrops_binary();
 // bench/drop_storm: raw-socket SYNs to 127.0.0.1:PORT, each one kfree_skb where an nft
