@@ -148,7 +148,7 @@ template <typename Of> long long tcpdrops_losses(Of of)
 
 long long page_losses(const std::string& page)
 {
-	return page_losses(page);
+	return tcpdrops_losses([&](const char* s) { return page_value(page, s); });
 }
 
 std::string sel(const TestNetns& ns, const std::string& rest)
