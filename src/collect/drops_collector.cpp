@@ -1,6 +1,7 @@
 #include "collect/drops_collector.h"
 
 #include <algorithm>
+#include <future>
 #include <bpf/bpf.h>
 
 #include "aggregate/summary.h"
@@ -129,6 +130,11 @@ void DropsCollector::start(const std::vector<std::string>& kind_names, bool tole
 		ladder_.set_program_helpers(helpers_by_program(opened->obj));
 	ladder_.plan(features_, filter_.forced, hooks);
 	startup_trace::mark("ladder planned (feature probes)");
+	// The counters' first reading (a /proc walk for the netns, then each one's counters:
+	// ~4 ms) needs nothing the load makes: taken beside it, on the other core.
+	std::future<std::unique_ptr<SynDropMonitor>> early_monitor;
+	if (syn_drop_monitor_wanted())
+		early_monitor = std::async(std::launch::async, [this] { return new_syn_drop_monitor(); });
 	skel_ = load_with_ladder<tcpdrops_bpf>(
 	    std::move(opened), ladder_, [this](tcpdrops_bpf& s) { configure(s); },
 	    [this](tcpdrops_bpf& s) { fill_loaded(s); }, links_);
@@ -137,7 +143,11 @@ void DropsCollector::start(const std::vector<std::string>& kind_names, bool tole
 		features_.prefetch_kallsyms(false);
 	if (!tolerate_unseeable)
 		refuse_unseeable(kind_names, tool);
-	start_syn_drop_monitor();
+	// A demotion during the load may have changed syn-drop's rung: the early reading
+	// serves only if the counters are still what sees it.
+	auto early = early_monitor.valid() ? early_monitor.get() : nullptr;
+	if (syn_drop_monitor_wanted())
+		syn_monitor_ = early ? std::move(early) : new_syn_drop_monitor();
 	startup_trace::mark("syn-drop monitor");
 }
 
@@ -158,15 +168,17 @@ void DropsCollector::refuse_unseeable(const std::vector<std::string>& kind_names
 	}
 }
 
-void DropsCollector::start_syn_drop_monitor()
+bool DropsCollector::syn_drop_monitor_wanted() const
 {
 	const RungSpec* rung = ladder_.chosen("syn-drop");
-	if (!rung || !wanted(TS_KIND_SYN_DROP))
-		return;
-	if (rung->rung != Rung::Iter && rung->rung != Rung::Counter)
-		return; // a tracing rung sees every SYN itself
+	// A tracing rung sees every SYN itself.
+	return rung && wanted(TS_KIND_SYN_DROP) && (rung->rung == Rung::Iter || rung->rung == Rung::Counter);
+}
+
+std::unique_ptr<SynDropMonitor> DropsCollector::new_syn_drop_monitor()
+{
 	// Counters are sampled from now; the listener snapshot comes with the first tick.
-	syn_monitor_ = std::make_unique<SynDropMonitor>(netns_dir_, nullptr, filter_.netns);
+	return std::make_unique<SynDropMonitor>(netns_dir_, nullptr, filter_.netns);
 }
 
 // The iter/tcp snapshot that names full listeners, loaded after "ready" (on the first

@@ -93,7 +93,8 @@ private:
 	void fill_loaded(tcpdrops_bpf& skel);
 	static constexpr const char* kNfHookSlow = "nf_hook_slow"; // conntrack's NF_DROPs are freed there
 	void refuse_unseeable(const std::vector<std::string>& kind_names, const std::string& tool) const;
-	void start_syn_drop_monitor();
+	bool syn_drop_monitor_wanted() const;
+	std::unique_ptr<SynDropMonitor> new_syn_drop_monitor();
 	std::vector<SummaryRow> all_counts(); // every kind, evicted totals merged
 	uint32_t note_summary_tick();         // boot seconds into the kernel's summary_tick
 
