@@ -333,13 +333,14 @@ static __always_inline void report_kfree_skb(const struct sk_buff *skb, const st
 	/* Counts need no time (userspace tells idle keys by their counts): ~20 ns saved. */
 	if (emit_events)
 		e.ts_ns = bpf_ktime_get_boot_ns();
-	/* The kind as a constant on each branch: see agg_sub(). */
+	/* The kind as a constant on each branch: see agg_sub(). A listen overflow's key
+	 * keeps the queue numbers (its value's q): not counted in a hot slot. */
 	if (e.kind == TS_KIND_LISTEN_OVERFLOW)
 		submit_as(TS_KIND_LISTEN_OVERFLOW, &e);
 	else if (e.kind == TS_KIND_CONNTRACK)
-		submit_as(TS_KIND_CONNTRACK, &e);
+		submit_from(TS_KIND_CONNTRACK, &e, true);
 	else
-		submit_as(TS_KIND_DROP, &e);
+		submit_from(TS_KIND_DROP, &e, true);
 }
 
 /* An IPv4/IPv6 socket of another protocol (UDP, ICMP, SCTP...), told without reading

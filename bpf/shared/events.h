@@ -191,6 +191,18 @@ struct ts_agg_val {
 	__u32 last_tick; /* summary_tick when the count last moved: userspace evicts idle keys */
 };
 
+/* kfree_skb's per-CPU hot slots, beside the summary in summary mode: the first key a
+ * slot sees on a CPU claims it for the run, and that CPU counts it there with a plain
+ * add (no hash lookup, no locked add). Counts never move between a slot and the
+ * summary, so userspace's sum of both only grows. */
+#define TS_HOT_SLOTS 8
+struct ts_hot_slot {
+	__u64 count; /* 0: unclaimed. Written after the key: a reader that sees it sees the key */
+	struct ts_agg_key key;
+	__u8 family;
+	__u8 _pad[7];
+};
+
 /* One socket, written by the iter/tcp program (bpf/sockets_iter.bpf.c). */
 struct ts_sock_rec {
 	__u32 netns;

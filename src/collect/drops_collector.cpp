@@ -93,6 +93,7 @@ void DropsCollector::shrink_unused_maps(tcpdrops_bpf& skel) const
 	shrink_unless_used(skel.maps.established_at, sa && !sa->program.empty());
 	shrink_unless_used(skel.maps.summary, counts);
 	shrink_unless_used(skel.maps.fold_ranges, counts);
+	shrink_unless_used(skel.maps.hot_slots, counts);
 	shrink_unless_used(skel.maps.events, !counts);
 	shrink_unless_used(skel.maps.lost_by_cause, !counts);
 }
@@ -249,6 +250,13 @@ std::vector<SummaryRow> DropsCollector::all_counts()
 			it->second.sum_ns += r.sum_ns;
 			it->second.q = r.q;
 		}
+	}
+	// kfree_skb's hot slots hold counts the summary never had (none move between them):
+	// added after the eviction above, which empties only what it took from the summary.
+	for (const auto& [k, v] : read_hot_slots(bpf_map__fd(skel_->maps.hot_slots))) {
+		auto [it, fresh] = merged.emplace(std::string((const char*)&k, sizeof(k)), summary_row_of(k, v));
+		if (!fresh)
+			it->second.count += v.count;
 	}
 	std::vector<SummaryRow> rows;
 	for (auto& [bytes, r] : merged) {

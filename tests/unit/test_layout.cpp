@@ -12,6 +12,7 @@ static_assert(sizeof(ts_event) == 128);
 static_assert(offsetof(ts_event, t) == 32 && offsetof(ts_event, d) == 72);
 static_assert(sizeof(ts_agg_key) == 16);
 static_assert(sizeof(ts_agg_val) == 48);
+static_assert(sizeof(ts_hot_slot) == 32 && offsetof(ts_hot_slot, count) == 0); // count read first
 static_assert(sizeof(ts_sock_rec) == 64 && offsetof(ts_sock_rec, t) == 8);
 
 TEST_CASE("shared structs keep their layout", "[unit]")
