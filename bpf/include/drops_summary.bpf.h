@@ -134,11 +134,13 @@ struct {
  * it in recursion_misses): a slot's plain add races nothing. A key whose slot another
  * key holds goes to the summary as before.
  */
+_Static_assert(TS_HOT_SLOTS == 8, "count_in_hot_slot() indexes by the hash's top 3 bits");
+
 static __always_inline bool count_in_hot_slot(const struct ts_agg_key *key, __u8 family)
 {
 	__u32 h = (key->netns ^ key->reason ^ ((__u32)key->lport << 8) ^ ((__u32)key->sub << 16) ^
 		   ((__u32)key->kind << 24)) * 0x9e3779b1u;
-	__u32 i = h >> 29; /* < TS_HOT_SLOTS */
+	__u32 i = h >> 29; /* the top 3 bits: < TS_HOT_SLOTS */
 	struct ts_hot_slot *s = bpf_map_lookup_elem(&hot_slots, &i);
 	const __u64 *k = (const __u64 *)key, *held;
 

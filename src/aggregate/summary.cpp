@@ -1,9 +1,6 @@
 #include "aggregate/summary.h"
 
 #include <algorithm>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <cstring>
 
 #include "core/map_entries.h"
 
@@ -13,26 +10,17 @@ std::vector<AggEntry> read_summary_map(int fd) { return map_entries<ts_agg_key, 
 
 std::vector<AggEntry> read_hot_slots(int fd)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	std::vector<ts_hot_slot> per_cpu(ncpus > 0 ? ncpus : 1);
 	std::vector<AggEntry> out;
-	for (uint32_t i = 0; i < TS_HOT_SLOTS; i++) {
-		if (bpf_map_lookup_elem(fd, &i, per_cpu.data()) != 0)
-			continue; // created at one entry (event mode)
-		for (const ts_hot_slot& s : per_cpu) {
+	for (uint32_t i = 0; i < TS_HOT_SLOTS; i++) // a slot missing: the map was created at one entry
+		for (const ts_hot_slot& s : per_cpu_values<ts_hot_slot>(fd, i)) {
 			// Kind 0 is no key: a claim whose key was not all written yet when read.
 			if (!s.count || s.key.kind == TS_KIND_NONE)
 				continue;
-			auto same = [&](const AggEntry& e) { return std::memcmp(&e.first, &s.key, sizeof(s.key)) == 0; };
-			auto it = std::find_if(out.begin(), out.end(), same);
-			if (it == out.end()) {
-				ts_agg_val v{};
-				v.family = s.family;
-				it = out.insert(out.end(), {s.key, v});
-			}
-			it->second.count += s.count;
+			ts_agg_val v{};
+			v.count = s.count;
+			v.family = s.family;
+			out.emplace_back(s.key, v);
 		}
-	}
 	return out;
 }
 

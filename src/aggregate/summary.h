@@ -19,8 +19,8 @@ using AggEntry = std::pair<ts_agg_key, ts_agg_val>;
 
 std::vector<AggEntry> read_summary_map(int map_fd);
 // The counts kfree_skb's program keeps in its per-CPU hot slots (hot_slots, a per-CPU
-// array of ts_hot_slot), each key's summed over the CPUs, as summary entries (count and
-// family set). A slot being claimed while it is read is left for the next read.
+// array of ts_hot_slot), one entry per CPU and claimed slot (count and family set): the
+// caller adds up equal keys. A slot being claimed while it is read is left for the next read.
 std::vector<AggEntry> read_hot_slots(int map_fd);
 // One key of the map as a row (count cumulative, source unset).
 SummaryRow summary_row_of(const ts_agg_key& k, const ts_agg_val& v);

@@ -239,24 +239,22 @@ std::vector<SummaryRow> DropsCollector::all_counts()
 			v.count = 0; // now counted in evicted_
 		}
 	}
+	// kfree_skb's hot slots hold counts the summary never had (none move between them):
+	// merged after the eviction above, which empties only what it took from the summary.
+	auto hot = read_hot_slots(bpf_map__fd(skel_->maps.hot_slots));
+	entries.insert(entries.end(), hot.begin(), hot.end());
 	std::map<std::string, SummaryRow> merged = evicted_;
 	for (const auto& [k, v] : entries) {
 		if (!v.count)
 			continue;
 		SummaryRow r = summary_row_of(k, v);
 		auto [it, fresh] = merged.emplace(std::string((const char*)&k, sizeof(k)), r);
-		if (!fresh) { // re-created after eviction: kernel's count on top of the total
+		if (!fresh) { // re-created after eviction, or a hot slot's: counts on top of the total
 			it->second.count += r.count;
 			it->second.sum_ns += r.sum_ns;
-			it->second.q = r.q;
+			if (r.has_queues) // the latest queue numbers (a hot slot's kinds have none)
+				it->second.q = r.q;
 		}
-	}
-	// kfree_skb's hot slots hold counts the summary never had (none move between them):
-	// added after the eviction above, which empties only what it took from the summary.
-	for (const auto& [k, v] : read_hot_slots(bpf_map__fd(skel_->maps.hot_slots))) {
-		auto [it, fresh] = merged.emplace(std::string((const char*)&k, sizeof(k)), summary_row_of(k, v));
-		if (!fresh)
-			it->second.count += v.count;
 	}
 	std::vector<SummaryRow> rows;
 	for (auto& [bytes, r] : merged) {

@@ -5,11 +5,12 @@
 #include <vector>
 
 #include "core/failure.h"
+#include "core/map_entries.h"
 
 namespace tcpsight {
 
 EventReader::EventReader(bpf_map* ringbuf, bpf_map* lost, const bpf_object* programs, Handler handler)
-    : lost_fd_(bpf_map__fd(lost)), programs_(programs), ncpus_(libbpf_num_possible_cpus()), handler_(std::move(handler))
+    : lost_fd_(bpf_map__fd(lost)), programs_(programs), handler_(std::move(handler))
 {
 	rb_.reset(ring_buffer__new(bpf_map__fd(ringbuf), on_sample, this, nullptr));
 	if (!rb_)
@@ -91,16 +92,9 @@ static uint64_t program_runs_missed(const bpf_object* obj)
 LostCounts read_lost_counts(int lost_fd, const bpf_object* programs)
 {
 	LostCounts c;
-	int ncpus = libbpf_num_possible_cpus();
-	std::vector<uint64_t> v(ncpus > 0 ? ncpus : 1);
-	for (uint32_t slot : {0u, 1u}) {
-		if (bpf_map_lookup_elem(lost_fd, &slot, v.data()) != 0)
-			continue;
-		uint64_t sum = 0;
-		for (uint64_t x : v)
-			sum += x;
-		(slot == 0 ? c.events : c.summary_keys) = sum;
-	}
+	for (uint32_t slot : {0u, 1u})
+		if (auto sum = per_cpu_sum(lost_fd, slot))
+			(slot == 0 ? c.events : c.summary_keys) = *sum;
 	c.missed = program_runs_missed(programs);
 	return c;
 }

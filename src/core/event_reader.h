@@ -81,7 +81,6 @@ private:
 	RingBufferPtr rb_;
 	int lost_fd_;
 	const bpf_object* programs_;
-	int ncpus_;
 	Handler handler_;
 	std::exception_ptr error_;
 	int handled_ = 0;

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <cstring>
+
+#include "core/map_entries.h"
 
 namespace tcpsight {
 
@@ -27,19 +28,16 @@ uint64_t LostCauseReader::pack(const ts_agg_key& k)
 
 std::vector<LostCause> LostCauseReader::take(size_t top)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	std::vector<uint64_t> per_cpu(ncpus > 0 ? ncpus : 1);
 	std::vector<std::pair<ts_agg_key, uint64_t>> grown;
 	ts_agg_key key{}, next{};
 	bool first = true;
 	while (bpf_map_get_next_key(fd_, first ? nullptr : &key, &next) == 0) {
 		first = false;
 		key = next;
-		if (bpf_map_lookup_elem(fd_, &key, per_cpu.data()) != 0)
+		auto sum = per_cpu_sum(fd_, key);
+		if (!sum)
 			continue;
-		uint64_t total = 0;
-		for (uint64_t v : per_cpu)
-			total += v;
+		uint64_t total = *sum;
 		auto& slot = seen_[pack(key)];
 		if (total > slot.second)
 			grown.emplace_back(key, total - slot.second);

@@ -3,6 +3,9 @@
 // not be seen, which the callers' next read picks up).
 #pragma once
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -22,6 +25,32 @@ std::vector<std::pair<K, V>> map_entries(int fd)
 		prev = &key;
 	}
 	return out;
+}
+
+// One key's value on each possible CPU, from a per-CPU map; empty when the key is absent.
+// The kernel copies each CPU's value 8-byte aligned, so V's size must be a multiple of 8.
+template <typename V, typename K>
+std::vector<V> per_cpu_values(int fd, const K& key)
+{
+	static_assert(sizeof(V) % 8 == 0, "per-CPU values are copied 8-byte aligned");
+	int ncpus = libbpf_num_possible_cpus();
+	std::vector<V> v(ncpus > 0 ? ncpus : 1);
+	if (bpf_map_lookup_elem(fd, &key, v.data()) != 0)
+		v.clear();
+	return v;
+}
+
+// A per-CPU counter's total over the CPUs; nullopt when the key is absent.
+template <typename K>
+std::optional<uint64_t> per_cpu_sum(int fd, const K& key)
+{
+	auto v = per_cpu_values<uint64_t>(fd, key);
+	if (v.empty())
+		return std::nullopt;
+	uint64_t sum = 0;
+	for (uint64_t x : v)
+		sum += x;
+	return sum;
 }
 
 } // namespace tcpsight

@@ -96,7 +96,7 @@ long long tool_losses(const ToolRun& tool);
 // What a tool saw equals what the kernel counted. A run the kernel skipped (the program
 // was already running on that CPU: a packet freed in an interrupt during a run for a
 // task) or a record the tool lost (a full ring; a summary key the kernel's map would not
-// take, -EBUSY when a program on the same CPU held that bucket's lock) is counted by the
+// take, as when a program nested on the same CPU held that bucket's lock) is counted by the
 // tool, never seen: with `losses` of them, `seen` may fall short by at most that many,
 // said in a warning.
 void require_seen_all(long long seen, long long counted, long long losses);
