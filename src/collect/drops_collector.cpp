@@ -134,8 +134,13 @@ void DropsCollector::start(const std::vector<std::string>& kind_names, bool tole
 	// The counters' first reading (a /proc walk for the netns, then each one's counters:
 	// ~4 ms) needs nothing the load makes: taken beside it, on the other core.
 	std::future<std::unique_ptr<SynDropMonitor>> early_monitor;
+	std::future<std::unique_ptr<ListenOverflowAudit>> early_audit;
 	if (syn_drop_monitor_wanted())
 		early_monitor = std::async(std::launch::async, [this] { return new_syn_drop_monitor(); });
+	else if (overflow_audit_wanted()) // the same reading, for what no hook reports
+		early_audit = std::async(std::launch::async, [this] {
+			return std::make_unique<ListenOverflowAudit>(netns_dir_, filter_.netns);
+		});
 	skel_ = load_with_ladder<tcpdrops_bpf>(
 	    std::move(opened), ladder_, [this](tcpdrops_bpf& s) { configure(s); },
 	    [this](tcpdrops_bpf& s) { fill_loaded(s); }, links_);
@@ -149,6 +154,10 @@ void DropsCollector::start(const std::vector<std::string>& kind_names, bool tole
 	auto early = early_monitor.valid() ? early_monitor.get() : nullptr;
 	if (syn_drop_monitor_wanted())
 		syn_monitor_ = early ? std::move(early) : new_syn_drop_monitor();
+	// The same for the audit, whose baseline must come before the attach.
+	auto audit = early_audit.valid() ? early_audit.get() : nullptr;
+	if (overflow_audit_wanted())
+		overflow_audit_ = audit ? std::move(audit) : std::make_unique<ListenOverflowAudit>(netns_dir_, filter_.netns);
 	startup_trace::mark("syn-drop monitor");
 }
 
@@ -174,6 +183,16 @@ bool DropsCollector::syn_drop_monitor_wanted() const
 	const RungSpec* rung = ladder_.chosen("syn-drop");
 	// A tracing rung sees every SYN itself.
 	return rung && wanted(TS_KIND_SYN_DROP) && (rung->rung == Rung::Iter || rung->rung == Rung::Counter);
+}
+
+bool DropsCollector::overflow_audit_wanted() const
+{
+	return mode_ == CollectMode::Events && wanted(TS_KIND_LISTEN_OVERFLOW) && !syn_drop_monitor_wanted();
+}
+
+std::vector<std::pair<uint32_t, uint64_t>> DropsCollector::unreported_listen_overflows()
+{
+	return overflow_audit_ ? overflow_audit_->unreported() : std::vector<std::pair<uint32_t, uint64_t>>{};
 }
 
 std::unique_ptr<SynDropMonitor> DropsCollector::new_syn_drop_monitor()
@@ -320,6 +339,8 @@ void DropsCollector::refresh_fold_ranges(KnobCache& knobs)
 
 void DropsCollector::note_event(const ts_event& e)
 {
+	if (overflow_audit_)
+		overflow_audit_->note(e);
 	if (!syn_monitor_)
 		return;
 	if (e.kind == TS_KIND_LISTEN_OVERFLOW)

@@ -17,6 +17,7 @@
 #include "core/kernel_features.h"
 #include "core/netns.h"
 #include "core/netns_knobs.h"
+#include "collect/overflow_audit.h"
 #include "core/socket_snapshot.h"
 #include "decode/event_decoder.h"
 #include "shared/events.h"
@@ -85,6 +86,10 @@ public:
 	// listener, filtered like the events (empty when syn-drop has a tracing rung).
 	std::vector<SynDropObservation> tick_syn_drops();
 
+	// Events mode, after the last read: per netns, the listen overflows the kernel
+	// counted that no hook reported (empty when the syn-drop monitor splits the counter).
+	std::vector<std::pair<uint32_t, uint64_t>> unreported_listen_overflows();
+
 	void detach() { links_.clear(); }
 
 private:
@@ -94,6 +99,7 @@ private:
 	static constexpr const char* kNfHookSlow = "nf_hook_slow"; // conntrack's NF_DROPs are freed there
 	void refuse_unseeable(const std::vector<std::string>& kind_names, const std::string& tool) const;
 	bool syn_drop_monitor_wanted() const;
+	bool overflow_audit_wanted() const;
 	std::unique_ptr<SynDropMonitor> new_syn_drop_monitor();
 	std::vector<SummaryRow> all_counts(); // every kind, evicted totals merged
 	uint32_t note_summary_tick();         // boot seconds into the kernel's summary_tick
@@ -111,6 +117,7 @@ private:
 	std::unique_ptr<SocketSnapshot> snapshot_;
 	bool snapshot_tried_ = false;
 	std::unique_ptr<SynDropMonitor> syn_monitor_;
+	std::unique_ptr<ListenOverflowAudit> overflow_audit_;
 	// Counts of keys moved out of the kernel's map (evicted when idle), by key bytes.
 	std::map<std::string, SummaryRow> evicted_;
 	bool fold_default_set_ = false;

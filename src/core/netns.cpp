@@ -96,6 +96,14 @@ std::optional<std::string> NetnsDirectory::path_for(uint32_t inode)
 	return it->second;
 }
 
+std::vector<uint32_t> NetnsDirectory::watched(std::optional<uint32_t> only)
+{
+	if (only)
+		return {*only};
+	rescan();
+	return inodes();
+}
+
 std::vector<uint32_t> NetnsDirectory::inodes() const
 {
 	std::vector<uint32_t> v;

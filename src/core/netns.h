@@ -25,6 +25,8 @@ public:
 	void rescan();
 	std::optional<std::string> path_for(uint32_t inode);
 	std::vector<uint32_t> inodes() const;
+	// The netns a --netns filter names, or every one found now (rescanned).
+	std::vector<uint32_t> watched(std::optional<uint32_t> only);
 	uint32_t self_inode() const;
 
 private:

@@ -179,6 +179,12 @@ int Tcpdrops::run()
 	loop.each_interval = [this](double s) { on_interval(s); };
 	loop.now_realtime_ns = [this] { return ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()); };
 	status_.run(ladder, reader, *out_, loop);
+	for (const auto& [ns, n] : drops_->unreported_listen_overflows())
+		std::fprintf(stderr,
+			     "tcpdrops: %llu listen overflows in netns %u were counted by the kernel (TcpExt "
+			     "ListenOverflows) and reported by no hook: final-ACK overflows no tracepoint saw, or SYNs "
+			     "refused at a full accept queue (--kinds syn-drop counts those)\n",
+			     (unsigned long long)n, ns);
 	return 0;
 }
 

@@ -43,14 +43,7 @@ std::optional<CounterMap> SynDropMonitor::read_counters(uint32_t netns)
 
 void SynDropMonitor::discover()
 {
-	std::vector<uint32_t> want;
-	if (only_) {
-		want.push_back(*only_);
-	} else {
-		dir_.rescan();
-		want = dir_.inodes();
-	}
-	for (uint32_t ns : want) {
+	for (uint32_t ns : dir_.watched(only_)) {
 		if (netns_.count(ns))
 			continue;
 		if (auto c = read_counters(ns))

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -135,6 +136,24 @@ long long page_value(const std::string& page, const std::string& series)
 	return at == std::string::npos ? -1 : std::atoll(page.c_str() + at + series.size() + 2);
 }
 
+// A page whose collection began after this call, so it holds every count made before
+// it (bounded; a fixed sleep is not enough when a loaded machine slows collection).
+std::string scrape_fresh(int port)
+{
+	double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+	const std::string stamp = "\ntcpsight_last_collection_timestamp_seconds ";
+	std::string page;
+	for (int waited = 0; waited < bound_ms(30000); waited += 100) {
+		page = scrape(port);
+		size_t at = page.find(stamp);
+		if (at != std::string::npos && std::strtod(page.c_str() + at + stamp.size(), nullptr) >= now)
+			return page;
+		sleep_ms(100);
+	}
+	FAIL("no page collected after " << now << " within " << bound_ms(30000) / 1000 << " s; the last:\n" << page);
+	return page;
+}
+
 const char* const kTcpdropsMissed = "tcpsight_program_runs_missed_total{tool=\"tcpdrops\"}";
 const char* const kTcpdropsLost = "tcpsight_events_lost_total{tool=\"tcpdrops\"}";
 
@@ -177,7 +196,7 @@ TEST_CASE("exporter: Prometheus stores the kernel's counts with owners and cause
 	{
 		FinalAckOverflow overflow(lo, 17110);
 		overflow.provoke(1200);
-		sleep_ms(1200); // a collection while the listener lives: its owner is named
+		REQUIRE(prom.caught_up()); // a collection while the listener lives: its owner is named
 	}
 	uint64_t overflows = counter_delta(lo_before, lo.counters(), "TcpExt.ListenOverflows");
 	// 2. SYN queue full, syncookies off: TcpExt.TCPReqQFullDrop.
@@ -203,7 +222,7 @@ TEST_CASE("exporter: Prometheus stores the kernel's counts with owners and cause
 		sleep_ms(1500);
 		close_all(clients);
 		ct_drops = counter_delta(before, ct.counters(), "Conntrack.drop");
-		sleep_ms(1000); // the gauges see the full table once
+		REQUIRE(prom.caught_up()); // the gauges see the full table once
 	}
 	close_all(held);
 	// 4. Ephemeral ports exhausted by TIME_WAIT (tcp_tw_reuse=0): EADDRNOTAVAIL.
@@ -211,7 +230,7 @@ TEST_CASE("exporter: Prometheus stores the kernel's counts with owners and cause
 	{
 		TimeWaitPileUp pile(tw, 0, 1);
 		failed = pile.third_connect();
-		sleep_ms(1200);
+		REQUIRE(prom.caught_up()); // the ports held, while they are
 	}
 
 	REQUIRE(overflows >= 1);
@@ -384,8 +403,7 @@ TEST_CASE("exporter and tools run as a non-root user holding only the four capab
 	}
 	uint64_t overflows = counter_delta(before, ns.counters(), "TcpExt.ListenOverflows");
 	REQUIRE(overflows >= 1);
-	sleep_ms(1200);
-	std::string page = scrape(port);
+	std::string page = scrape_fresh(port);
 	std::regex series("tcpsight_tcp_listen_overflows_total\\{netns=\"" + std::to_string(ns.inode()) +
 			  "\",port=\"17113\",process=\"[^\"]*\"\\} ([0-9]+)");
 	std::smatch m;
@@ -480,7 +498,9 @@ TEST_CASE("owners: a listener in a pod's container cgroup is named by process, c
 	uint64_t overflows = counter_delta(before, ns.counters(), "TcpExt.ListenOverflows");
 	auto evs = of_kind(tool.stop(), "listen-overflow");
 	REQUIRE(overflows >= 1);
-	require_seen_all((long long)evs.size(), (long long)overflows, tool_losses(tool));
+	// What reached no hook (see the listen-overflow test) the exporter cannot see either.
+	long long unreported = unreported_overflows(tool.stderr_text());
+	require_seen_all((long long)evs.size() + unreported, (long long)overflows, tool_losses(tool));
 	for (const auto& e : evs) {
 		CHECK(num(e, "lport") == 17114);
 		CHECK(str(e, "process") == "python3");
@@ -488,13 +508,12 @@ TEST_CASE("owners: a listener in a pod's container cgroup is named by process, c
 		CHECK(str(e, "container_id") == id);
 		CHECK(str(e, "pod_uid") == uid);
 	}
-	sleep_ms(1200);
-	std::string page = scrape(port);
+	std::string page = scrape_fresh(port);
 	INFO(page);
 	std::string ino = std::to_string(ns.inode());
 	require_seen_all(page_value(page, "tcpsight_tcp_listen_overflows_total{netns=\"" + ino +
 						  "\",port=\"17114\",process=\"python3\"}"),
-			 (long long)overflows, page_losses(page));
+			 (long long)overflows - unreported, page_losses(page));
 	CHECK(page.find("tcpsight_tcp_accept_queue_limit{netns=\"" + ino + "\",port=\"17115\",process=\"python3\"} 1\n") !=
 	      std::string::npos);
 	// The netns is the pod's: its lowest pid is the pod's process.
@@ -551,14 +570,13 @@ TEST_CASE("exporter soak: 100k client connections, ports folded in the kernel, e
 			// Flat from here: the first half holds the warm-up (a 5.10 guest's RSS grew
 			// 3.6 MB from the tenth to the half, in two heap regions, then 24 kB to the
 			// end); a leak would grow with the connects of the second half too.
-			sleep_ms(1200); // a collection
+			(void)scrape_fresh(port); // a collection
 			rss_half = proc_status_kb(exporter.pid(), "VmRSS");
 		}
 	}
-	sleep_ms(1200); // a collection after the last drop
 	std::string counter = sh_out("ip netns exec " + ns.name() + " nft list ruleset | grep -o 'packets [0-9]*'");
 	long long dropped = std::stoll(counter.substr(counter.find(' ') + 1));
-	std::string page = scrape(port);
+	std::string page = scrape_fresh(port); // a collection after the last drop
 	std::string ino = std::to_string(ns.inode());
 	std::smatch m;
 	REQUIRE(std::regex_search(page, m,

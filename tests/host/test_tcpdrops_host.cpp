@@ -1,6 +1,7 @@
 // tcpdrops on the running kernel: each scenario provokes one cause in a throwaway netns
 // (recipes from shared/reference/kernel-hooks.md §5), then asserts the exact events
 // from `tcpdrops --json` and that their number equals the kernel's own counter.
+#include <sstream>
 #include <bpf/btf.h>
 #include <catch2/catch_test_macros.hpp>
 #include <cstdlib>
@@ -128,15 +129,22 @@ static void listen_overflow_scenario(bool abort_on_overflow)
 	auto evs = of_kind(tool.stop(), "listen-overflow");
 
 	REQUIRE(!evs.empty());
-	// Now and then (about one host suite run in three) one overflow the counter has is not
-	// seen, with no program run skipped; not explained yet. What to look at when it is:
+	// About one overflow in 200 reaches no tracepoint on the 6.18 host (bpftrace's miss it
+	// too, and the retransmission that caused it): the tool counts those from
+	// ListenOverflows and says so, and the two together are exactly the kernel's count.
+	long long unreported = unreported_overflows(tool.stderr_text());
+	std::ostringstream diag;
 	for (const char* c : {"TcpExt.TCPLossProbes", "TcpExt.TCPTimeouts", "TcpExt.ListenDrops", "TcpExt.SyncookiesRecv",
 			      "TcpExt.SyncookiesFailed", "TcpExt.TCPReqQFullDrop"})
-		UNSCOPED_INFO(c << " +" << counter_delta(before, after, c));
+		diag << c << " +" << counter_delta(before, after, c) << "\n";
 	for (const auto& e : evs)
-		UNSCOPED_INFO("event at " << e.at("ts").text << " sport " << num(e, "rport"));
-	require_seen_all((long long)evs.size(), (long long)counter_delta(before, after, "TcpExt.ListenOverflows"),
-			 tool_losses(tool));
+		diag << "event at " << e.at("ts").text << " sport " << num(e, "rport") << "\n";
+	diag << "tool stderr: " << tool.stderr_text();
+	INFO(diag.str());
+	if (unreported)
+		WARN(unreported << " listen overflow(s) counted by the kernel reached no hook");
+	require_seen_all((long long)evs.size() + unreported,
+			 (long long)counter_delta(before, after, "TcpExt.ListenOverflows"), tool_losses(tool));
 	for (const auto& e : evs) {
 		CHECK(str(e, "source") == source_for("listen-overflow"));
 		CHECK(num(e, "lport") == 17002);
@@ -191,28 +199,61 @@ TEST_CASE("SYN queue full with syncookies off: SYNs dropped", "[host][syn-drop]"
 
 TEST_CASE("SYN queue full with syncookies on: cookies sent", "[host][syn-drop]") { syn_queue_scenario(1); }
 
+// A listener of backlog 0 holding one child: its accept queue is full, so each SYN to it
+// is refused (ListenOverflows) before any final ACK.
+struct FullAcceptQueue {
+	const TestNetns& ns;
+	uint16_t port;
+	int lfd, first;
+	FullAcceptQueue(const TestNetns& n, uint16_t p) : ns(n), port(p), lfd(n.listen_tcp("127.0.0.1", p, 0))
+	{
+		first = ns.connect_blocking("127.0.0.1", port, 2000);
+		REQUIRE(first >= 0);
+		sleep_ms(100);
+	}
+	~FullAcceptQueue()
+	{
+		close(first);
+		close(lfd);
+	}
+	// One client: its SYN and the retransmission at 1 s, both refused.
+	void refuse_syns() const
+	{
+		std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", port)};
+		sleep_ms(1500);
+		close_all(clients);
+	}
+};
+
+// tcpdrops with `kinds` while SYNs are refused at a full accept queue on `port`: what
+// it printed and said, and how many overflows the kernel counted meanwhile.
+struct RefusedSynsRun {
+	std::vector<JsonObject> out;
+	std::string err;
+	long long counted;
+	uint32_t netns;
+};
+
+static RefusedSynsRun refused_syns_run(const std::string& tag, uint16_t port, const std::string& kinds)
+{
+	TestNetns ns(tag);
+	FullAcceptQueue full(ns, port);
+	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", kinds}));
+	auto before = ns.counters();
+	full.refuse_syns();
+	auto after = ns.counters();
+	auto out = tool.stop();
+	return {out, tool.stderr_text(), (long long)counter_delta(before, after, "TcpExt.ListenOverflows"), ns.inode()};
+}
+
 TEST_CASE("accept queue full at SYN time: SYNs dropped", "[host][syn-drop]")
 {
 	require_root();
-	TestNetns ns("accq");
-	int lfd = ns.listen_tcp("127.0.0.1", 17004, 0); // holds one child (0 + 1)
-	int first = ns.connect_blocking("127.0.0.1", 17004, 2000);
-	REQUIRE(first >= 0);
-	sleep_ms(100);
-
-	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", "syn-drop,listen-overflow"}));
-	auto before = ns.counters();
-	std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", 17004)};
-	sleep_ms(1500);
-	close_all(clients);
-	auto after = ns.counters();
-	auto all = tool.stop();
-	auto evs = of_kind(all, "syn-drop");
-
-	long long expected = (long long)counter_delta(before, after, "TcpExt.ListenOverflows");
-	REQUIRE(expected >= 1);
-	REQUIRE(sum_count(evs) == expected);
-	CHECK(of_kind(all, "listen-overflow").empty()); // no final ACK was involved
+	auto run = refused_syns_run("accq", 17004, "syn-drop,listen-overflow");
+	auto evs = of_kind(run.out, "syn-drop");
+	REQUIRE(run.counted >= 1);
+	REQUIRE(sum_count(evs) == run.counted);
+	CHECK(of_kind(run.out, "listen-overflow").empty()); // no final ACK was involved
 	for (const auto& e : evs) {
 		CHECK(str(e, "source") == source_for("syn-drop"));
 		CHECK(str(e, "reason") == "accept_queue_full");
@@ -220,8 +261,20 @@ TEST_CASE("accept queue full at SYN time: SYNs dropped", "[host][syn-drop]")
 		CHECK(num(e, "accept_queue") == 1);
 		CHECK(num(e, "accept_queue_max") == 0);
 	}
-	close(first);
-	close(lfd);
+}
+
+TEST_CASE("listen overflows no hook reports are counted from ListenOverflows, per netns", "[host][listen-overflow]")
+{
+	require_root();
+	// Without syn-drop nothing traces a SYN refused at a full accept queue, yet
+	// ListenOverflows counts it: the tool must say so, not fall short in silence.
+	auto run = refused_syns_run("lo-audit", 17005, "listen-overflow");
+	INFO(run.err);
+	REQUIRE(run.counted >= 1);
+	CHECK(of_kind(run.out, "listen-overflow").empty()); // no final ACK was involved
+	CHECK(unreported_overflows(run.err) == run.counted);
+	CHECK(run.err.find(" listen overflows in netns " + std::to_string(run.netns) + " were counted") !=
+	      std::string::npos);
 }
 
 TEST_CASE("conntrack insert failure: the SYN clashes with an existing reply tuple", "[host][conntrack]")

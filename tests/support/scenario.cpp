@@ -343,6 +343,18 @@ long long tool_losses(const ToolRun& tool)
 	return n;
 }
 
+long long unreported_overflows(const std::string& err)
+{
+	const std::string what = " listen overflows in netns ";
+	long long n = 0;
+	for (size_t at = err.find(what); at != std::string::npos; at = err.find(what, at + 1)) {
+		size_t start = err.rfind(": ", at);
+		if (start != std::string::npos)
+			n += std::atoll(err.c_str() + start + 2);
+	}
+	return n;
+}
+
 void require_seen_all(long long seen, long long counted, long long losses)
 {
 	INFO("seen " << seen << ", kernel counted " << counted << ", lost or skipped by the kernel (the tool's count) "

@@ -93,6 +93,9 @@ uint16_t local_port(int fd);
 // What the tool says it could not see, from its tally at exit ("N events reported, M
 // lost, K program runs skipped by the kernel"): M + K (absent: 0).
 long long tool_losses(const ToolRun& tool);
+// Listen overflows the kernel counted that tcpdrops says no hook reported (its lines on
+// stderr at exit, summed over netns; absent: 0).
+long long unreported_overflows(const std::string& tool_stderr);
 // What a tool saw equals what the kernel counted. A run the kernel skipped (the program
 // was already running on that CPU: a packet freed in an interrupt during a run for a
 // task) or a record the tool lost (a full ring; a summary key the kernel's map would not
