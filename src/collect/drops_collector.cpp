@@ -138,9 +138,7 @@ void DropsCollector::start(const std::vector<std::string>& kind_names, bool tole
 	if (syn_drop_monitor_wanted())
 		early_monitor = std::async(std::launch::async, [this] { return new_syn_drop_monitor(); });
 	else if (overflow_audit_wanted()) // the same reading, for what no hook reports
-		early_audit = std::async(std::launch::async, [this] {
-			return std::make_unique<ListenOverflowAudit>(netns_dir_, filter_.netns);
-		});
+		early_audit = std::async(std::launch::async, [this] { return new_overflow_audit(); });
 	skel_ = load_with_ladder<tcpdrops_bpf>(
 	    std::move(opened), ladder_, [this](tcpdrops_bpf& s) { configure(s); },
 	    [this](tcpdrops_bpf& s) { fill_loaded(s); }, links_);
@@ -157,7 +155,7 @@ void DropsCollector::start(const std::vector<std::string>& kind_names, bool tole
 	// The same for the audit, whose baseline must come before the attach.
 	auto audit = early_audit.valid() ? early_audit.get() : nullptr;
 	if (overflow_audit_wanted())
-		overflow_audit_ = audit ? std::move(audit) : std::make_unique<ListenOverflowAudit>(netns_dir_, filter_.netns);
+		overflow_audit_ = audit ? std::move(audit) : new_overflow_audit();
 	startup_trace::mark("syn-drop monitor");
 }
 
@@ -187,12 +185,42 @@ bool DropsCollector::syn_drop_monitor_wanted() const
 
 bool DropsCollector::overflow_audit_wanted() const
 {
-	return mode_ == CollectMode::Events && wanted(TS_KIND_LISTEN_OVERFLOW) && !syn_drop_monitor_wanted();
+	// The counter is per netns, both families, every port: a filter on family or port
+	// would count the overflows it filtered out as unreported.
+	return wanted(TS_KIND_LISTEN_OVERFLOW) && !syn_drop_monitor_wanted() && !filter_.family && filter_.ports.empty();
+}
+
+std::unique_ptr<ListenOverflowAudit> DropsCollector::new_overflow_audit()
+{
+	return std::make_unique<ListenOverflowAudit>(netns_dir_, filter_.netns);
+}
+
+void DropsCollector::detach()
+{
+	// The counters' last reading comes before the hooks go, and what they reported is
+	// read after it (the ring drained, or the summary map), so every overflow counted
+	// by then that a hook saw is in it; none counted after is taken for unreported.
+	if (overflow_audit_)
+		overflow_audit_->sample();
+	links_.clear();
+	detached_ = true;
 }
 
 std::vector<std::pair<uint32_t, uint64_t>> DropsCollector::unreported_listen_overflows()
 {
-	return overflow_audit_ ? overflow_audit_->unreported() : std::vector<std::pair<uint32_t, uint64_t>>{};
+	if (!overflow_audit_)
+		return {};
+	if (mode_ == CollectMode::Events)
+		return overflow_audit_->unreported(overflow_audit_->noted());
+	// Counts: the counters first, then the map that holds what the hooks reported (the
+	// summary is updated in the same softirq that counts the overflow).
+	if (!detached_)
+		overflow_audit_->sample();
+	std::map<uint32_t, uint64_t> reported;
+	for (const auto& r : all_counts())
+		if (counted_as_listen_overflow(r.kind, r.sub))
+			reported[r.netns] += r.count;
+	return overflow_audit_->unreported(reported);
 }
 
 std::unique_ptr<SynDropMonitor> DropsCollector::new_syn_drop_monitor()
@@ -358,7 +386,9 @@ std::vector<SynDropObservation> DropsCollector::tick_syn_drops()
 		return {};
 	load_listener_snapshot();
 	if (mode_ == CollectMode::Counts) {
-		// No events in this mode: the map holds the cumulative final-ACK overflows.
+		// No events in this mode: the map holds the cumulative final-ACK overflows,
+		// read after the counters (see SynDropMonitor::sample).
+		syn_monitor_->sample();
 		ack_overflows_.clear();
 		for (const auto& r : all_counts())
 			if (r.kind == TS_KIND_LISTEN_OVERFLOW) {

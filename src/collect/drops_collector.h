@@ -86,11 +86,13 @@ public:
 	// listener, filtered like the events (empty when syn-drop has a tracing rung).
 	std::vector<SynDropObservation> tick_syn_drops();
 
-	// Events mode, after the last read: per netns, the listen overflows the kernel
-	// counted that no hook reported (empty when the syn-drop monitor splits the counter).
+	// Per netns, the listen overflows the kernel counted that no hook reported,
+	// cumulative (empty when the syn-drop monitor splits the counter, or a family or
+	// port filter leaves the counter nothing to compare with). Events mode: once the
+	// ring is drained after detach(); Counts mode: at any time (after detach(), as of it).
 	std::vector<std::pair<uint32_t, uint64_t>> unreported_listen_overflows();
 
-	void detach() { links_.clear(); }
+	void detach();
 
 private:
 	void configure(tcpdrops_bpf& skel);
@@ -101,6 +103,7 @@ private:
 	bool syn_drop_monitor_wanted() const;
 	bool overflow_audit_wanted() const;
 	std::unique_ptr<SynDropMonitor> new_syn_drop_monitor();
+	std::unique_ptr<ListenOverflowAudit> new_overflow_audit();
 	std::vector<SummaryRow> all_counts(); // every kind, evicted totals merged
 	uint32_t note_summary_tick();         // boot seconds into the kernel's summary_tick
 
@@ -118,6 +121,7 @@ private:
 	bool snapshot_tried_ = false;
 	std::unique_ptr<SynDropMonitor> syn_monitor_;
 	std::unique_ptr<ListenOverflowAudit> overflow_audit_;
+	bool detached_ = false;
 	// Counts of keys moved out of the kernel's map (evicted when idle), by key bytes.
 	std::map<std::string, SummaryRow> evicted_;
 	bool fold_default_set_ = false;

@@ -6,43 +6,65 @@
 
 namespace tcpsight {
 
-ListenOverflowAudit::ListenOverflowAudit(NetnsDirectory& dir, std::optional<uint32_t> only)
-    : dir_(dir), only_(only), base_(read_counters())
+bool counted_as_listen_overflow(uint8_t kind, uint8_t syn_cause)
 {
+	return kind == TS_KIND_LISTEN_OVERFLOW || (kind == TS_KIND_SYN_DROP && syn_cause == TS_SYN_ACCEPT_FULL);
 }
 
-std::map<uint32_t, uint64_t> ListenOverflowAudit::read_counters()
+static std::optional<uint64_t> listen_overflows_in(NetnsDirectory& dir, uint32_t ns)
 {
-	std::map<uint32_t, uint64_t> out;
-	for (uint32_t ns : dir_.watched(only_)) {
-		auto c = read_in_netns(dir_, ns, read_current_netns_counters);
-		if (!c)
-			continue; // gone, or not enterable: nothing to compare
-		auto it = c->find("TcpExt.ListenOverflows");
-		out[ns] = it == c->end() ? 0 : it->second;
-	}
-	return out;
+	auto c = read_in_netns(dir, ns, read_current_netns_counters);
+	if (!c)
+		return std::nullopt; // gone, or not enterable
+	auto it = c->find("TcpExt.ListenOverflows");
+	return it == c->end() ? 0 : it->second;
+}
+
+ListenOverflowAudit::ListenOverflowAudit(NetnsDirectory& dir, std::optional<uint32_t> only) : dir_(dir), only_(only)
+{
+	for (uint32_t ns : dir_.watched(only_))
+		base_[ns] = listen_overflows_in(dir_, ns);
 }
 
 void ListenOverflowAudit::note(const ts_event& e)
 {
-	// Both kinds of event the counter counts: the final-ACK overflow and, where
-	// syn-drop has a tracing rung, the SYN refused at a full accept queue.
-	if (e.kind == TS_KIND_LISTEN_OVERFLOW ||
-	    (e.kind == TS_KIND_SYN_DROP && e.d.q.syn_cause == TS_SYN_ACCEPT_FULL))
-		reported_[e.netns]++;
+	if (counted_as_listen_overflow(e.kind, e.d.q.syn_cause))
+		noted_[e.netns]++;
 }
 
-std::vector<std::pair<uint32_t, uint64_t>> ListenOverflowAudit::unreported()
+void ListenOverflowAudit::sample()
+{
+	// Containers come and go: the /proc walk that finds them every 10th sample.
+	std::vector<uint32_t> list;
+	if (samples_++ % 10 == 0)
+		list = dir_.watched(only_);
+	for (const auto& [ns, b] : base_)
+		list.push_back(ns);
+	std::sort(list.begin(), list.end());
+	list.erase(std::unique(list.begin(), list.end()), list.end());
+	for (uint32_t ns : list) {
+		auto [b, fresh] = base_.try_emplace(ns, 0);
+		if (!b->second)
+			continue;
+		if (auto now = listen_overflows_in(dir_, ns))
+			counted_[ns] = *now - std::min(*now, *b->second);
+		else if (fresh)
+			base_.erase(b); // not readable yet: found again by a later walk
+	}
+}
+
+std::vector<std::pair<uint32_t, uint64_t>> ListenOverflowAudit::unreported(const std::map<uint32_t, uint64_t>& reported)
 {
 	std::vector<std::pair<uint32_t, uint64_t>> out;
-	for (const auto& [ns, now] : read_counters()) {
-		auto b = base_.find(ns);
-		uint64_t counted = now - std::min(now, b == base_.end() ? 0 : b->second);
-		auto r = reported_.find(ns);
-		uint64_t seen = r == reported_.end() ? 0 : r->second;
-		if (counted > seen)
-			out.emplace_back(ns, counted - seen);
+	for (const auto& [ns, counted] : counted_) {
+		auto r = reported.find(ns);
+		uint64_t seen = r == reported.end() ? 0 : r->second;
+		uint64_t& u = unreported_[ns];
+		// What was reported may include overflows after the sample: the difference
+		// can only fall short of the truth, so the largest one seen is kept.
+		u = std::max(u, counted > seen ? counted - seen : 0);
+		if (u)
+			out.emplace_back(ns, u);
 	}
 	return out;
 }

@@ -3,7 +3,7 @@
 // some kernels a few of them reach no tracepoint at all (seen on 6.18: about one
 // overflow in 200, invisible to bpftrace's tracepoints too, its retransmission and its
 // drop both). Without the syn-drop monitor (which already splits the counter) the
-// difference is counted here, per netns, so the tool says what it could not see
+// difference is counted here, per netns, so the tools say what they could not see
 // instead of falling silently short of the kernel's count.
 #pragma once
 #include <cstdint>
@@ -17,24 +17,35 @@
 
 namespace tcpsight {
 
+// Both kinds of report the counter counts: the final-ACK overflow and, where syn-drop
+// has a tracing rung, the SYN refused at a full accept queue.
+bool counted_as_listen_overflow(uint8_t kind, uint8_t syn_cause);
+
 class ListenOverflowAudit {
 public:
-	// Reads each watched netns's counter: the baseline (a netns that appears later
-	// starts from 0, as its counters do).
+	// Reads each watched netns's counter: the baseline. A netns that appears later
+	// starts from 0, as its counters do; one that could not be read now is never audited
+	// (its history since boot is not ours to report).
 	ListenOverflowAudit(NetnsDirectory& dir, std::optional<uint32_t> only);
-	// Every event the reader delivers: the overflows that were reported.
+	// Event mode: every event the reader delivers, the reported overflows among them.
 	void note(const ts_event& e);
-	// Per netns, counted by the kernel since the baseline and not reported: read once
-	// the ring is drained, so nothing still in flight is counted as unseen.
-	std::vector<std::pair<uint32_t, uint64_t>> unreported();
+	const std::map<uint32_t, uint64_t>& noted() const { return noted_; }
+	// Reads the kernel's counters. Taken before what was reported is read (the summary
+	// map, or the ring once drained): every overflow counted by then has been reported
+	// by then, if any hook saw it, so the difference never counts one in flight.
+	void sample();
+	// Per netns, counted at the last sample and missing from `reported` (cumulative
+	// since the baseline): never decreasing, only netns with some.
+	std::vector<std::pair<uint32_t, uint64_t>> unreported(const std::map<uint32_t, uint64_t>& reported);
 
 private:
-	std::map<uint32_t, uint64_t> read_counters();
-
 	NetnsDirectory& dir_;
 	std::optional<uint32_t> only_;
-	std::map<uint32_t, uint64_t> base_;
-	std::map<uint32_t, uint64_t> reported_;
+	unsigned samples_ = 0;
+	std::map<uint32_t, std::optional<uint64_t>> base_; // nullopt: unreadable at the baseline
+	std::map<uint32_t, uint64_t> counted_;             // since the baseline, at the last sample
+	std::map<uint32_t, uint64_t> unreported_;          // the largest difference seen
+	std::map<uint32_t, uint64_t> noted_;
 };
 
 } // namespace tcpsight

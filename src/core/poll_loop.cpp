@@ -78,6 +78,8 @@ Unwritten run_poll_loop(EventReader& reader, Output& out, const LoopSpec& spec)
 		spec.each_second();
 	check_lost();
 	end_interval(clock::now());
+	if (spec.at_end)
+		spec.at_end();
 	auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
 	left.held = out.finish((int)std::max<long long>(ms, 0) + 100);
 	return left;

@@ -19,6 +19,9 @@ struct LoopSpec {
 	// Called once when stopping, before the last drain: detach the programs, so the
 	// ring holds a finite number of events and every one is delivered or counted.
 	std::function<void()> on_stop;
+	// Called once after the last drain and interval, before the output is finished:
+	// records that can only be written once everything else has been read.
+	std::function<void()> at_end;
 };
 
 // What the loop could not deliver when it had to stop (stdout blocked past the 1 s

@@ -68,6 +68,7 @@ void ToolStatus::run(const AttachLadder& ladder, EventReader& reader, Output& ou
 		     loop.lost_causes && d.events ? loop.lost_causes() : std::vector<LostCause>{});
 	};
 	spec.on_stop = loop.on_stop;
+	spec.at_end = loop.at_end;
 	unwritten_ = run_poll_loop(reader, out, spec);
 	if (out.dropped_bytes())
 		std::fprintf(stderr, "%s: %llu bytes of summary output dropped: stdout stayed blocked\n", tool_,

@@ -41,6 +41,7 @@ public:
 		std::function<void(double seconds)> each_interval;
 		std::function<int64_t()> now_realtime_ns;
 		std::function<void()> on_stop; // detach the programs (see LoopSpec)
+		std::function<void()> at_end;  // the last records (see LoopSpec)
 		std::function<std::vector<LostCause>()> lost_causes; // since the previous call
 	};
 	void run(const AttachLadder& ladder, EventReader& reader, Output& out, const Loop& loop);

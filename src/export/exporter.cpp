@@ -228,6 +228,13 @@ void Exporter::drop_families(Gathered& g)
 			break;
 		}
 	}
+	// Overflows the kernel counted (ListenOverflows) that no hook reported: the page
+	// adds up to the kernel's counter, the listener unknown.
+	for (const auto& [ns, n] : drops_->unreported_listen_overflows()) {
+		const char* fam = "tcpsight_tcp_listen_overflows";
+		g.f(fam).add(cap_.admit(fam, {{"netns", std::to_string(ns)}, {"port", "unknown"}, {"process", ""}}, "port"),
+			     (double)n);
+	}
 	// SYN drops the counters saw (no tracing rung for them on this kernel).
 	for (const auto& ob : drops_->tick_syn_drops())
 		syn_drop_totals_[{ob.netns, ob.lport, ob.cause}] += ob.count;

@@ -33,6 +33,7 @@ private:
 	bool on_event(const void* data, size_t size);
 	void on_second();
 	void on_interval(double seconds);
+	void report_unreported();
 	SummaryRow syn_drop_row(const SynDropObservation& ob) const;
 
 	const TcpdropsOptions& o_;
@@ -178,14 +179,28 @@ int Tcpdrops::run()
 	loop.lost_causes = [&causes] { return causes.take(); };
 	loop.each_interval = [this](double s) { on_interval(s); };
 	loop.now_realtime_ns = [this] { return ctx_.clock.to_realtime_ns(WallClock::boot_now_ns()); };
+	loop.at_end = [this] { report_unreported(); };
 	status_.run(ladder, reader, *out_, loop);
-	for (const auto& [ns, n] : drops_->unreported_listen_overflows())
+	return 0;
+}
+
+// Once everything the hooks reported has been read: what the kernel counted beyond it.
+void Tcpdrops::report_unreported()
+{
+	int64_t now = ctx_.clock.to_realtime_ns(WallClock::boot_now_ns());
+	for (const auto& [ns, n] : drops_->unreported_listen_overflows()) {
 		std::fprintf(stderr,
 			     "tcpdrops: %llu listen overflows in netns %u were counted by the kernel (TcpExt "
 			     "ListenOverflows) and reported by no hook: final-ACK overflows no tracepoint saw, or SYNs "
 			     "refused at a full accept queue (--kinds syn-drop counts those)\n",
 			     (unsigned long long)n, ns);
-	return 0;
+		if (!o_.common.json)
+			continue;
+		Record r;
+		r.set("ts", rfc3339(now)).set("kind", "unreported").set("of", kind_name(TS_KIND_LISTEN_OVERFLOW));
+		r.set("counter", "TcpExt.ListenOverflows").set("netns", (uint64_t)ns).set("count", n);
+		out_->event(r);
+	}
 }
 
 } // namespace

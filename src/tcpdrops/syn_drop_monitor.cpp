@@ -96,18 +96,30 @@ void SynDropMonitor::attribute(SynDropObservation& o, PerNetns& st, const std::v
 		o.lport = ports[0];
 }
 
-std::vector<SynDropObservation> SynDropMonitor::tick(const std::map<uint32_t, uint64_t>& ack_overflows,
-						     const std::map<uint32_t, std::vector<uint16_t>>& recent_ports)
+void SynDropMonitor::sample()
 {
 	if (++ticks_ % 10 == 0 && !only_)
 		discover(); // containers come and go
+	sampled_.emplace();
+	for (const auto& [ns, st] : netns_)
+		if (auto c = read_counters(ns))
+			(*sampled_)[ns] = std::move(*c);
+}
+
+std::vector<SynDropObservation> SynDropMonitor::tick(const std::map<uint32_t, uint64_t>& ack_overflows,
+						     const std::map<uint32_t, std::vector<uint16_t>>& recent_ports)
+{
+	if (!sampled_)
+		sample();
+	std::map<uint32_t, CounterMap> sampled = std::move(*sampled_);
+	sampled_.reset();
 	std::vector<SynDropObservation> out;
 	for (auto& [ns, st] : netns_) {
-		auto now = read_counters(ns);
-		if (!now)
+		auto now = sampled.find(ns);
+		if (now == sampled.end())
 			continue;
 		auto ack = ack_overflows.find(ns);
-		SynDropTotals t = split_syn_drops(st.base, *now, ack == ack_overflows.end() ? 0 : ack->second);
+		SynDropTotals t = split_syn_drops(st.base, now->second, ack == ack_overflows.end() ? 0 : ack->second);
 		std::pair<uint8_t, uint64_t> deltas[] = {
 		    {TS_SYN_QUEUE_FULL, t.syn_queue_full - std::min(t.syn_queue_full, st.reported.syn_queue_full)},
 		    {TS_SYN_COOKIE_SENT, t.cookie_sent - std::min(t.cookie_sent, st.reported.cookie_sent)},

@@ -45,6 +45,10 @@ public:
 	// last tick (a fallback when the snapshot finds no full listener).
 	// The snapshot arrives after start-up (loading its iterator is a third of it).
 	void set_snapshot(const SocketSnapshot* snapshot) { snapshot_ = snapshot; }
+	// Reads the counters for the next tick (which reads them itself without this):
+	// taken before the final-ACK overflows are counted, so none counted by the kernel
+	// before the reading is missing from `ack_overflows` and taken for a SYN drop.
+	void sample();
 	std::vector<SynDropObservation> tick(const std::map<uint32_t, uint64_t>& ack_overflows,
 					     const std::map<uint32_t, std::vector<uint16_t>>& recent_ports);
 
@@ -65,6 +69,7 @@ private:
 	const SocketSnapshot* snapshot_;
 	std::optional<uint32_t> only_;
 	std::map<uint32_t, PerNetns> netns_;
+	std::optional<std::map<uint32_t, CounterMap>> sampled_;
 	unsigned ticks_ = 0;
 };
 

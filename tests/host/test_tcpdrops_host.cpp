@@ -4,6 +4,7 @@
 #include <sstream>
 #include <bpf/btf.h>
 #include <catch2/catch_test_macros.hpp>
+#include <catch2/generators/catch_generators.hpp>
 #include <cstdlib>
 #include <optional>
 #include <algorithm>
@@ -199,32 +200,6 @@ TEST_CASE("SYN queue full with syncookies off: SYNs dropped", "[host][syn-drop]"
 
 TEST_CASE("SYN queue full with syncookies on: cookies sent", "[host][syn-drop]") { syn_queue_scenario(1); }
 
-// A listener of backlog 0 holding one child: its accept queue is full, so each SYN to it
-// is refused (ListenOverflows) before any final ACK.
-struct FullAcceptQueue {
-	const TestNetns& ns;
-	uint16_t port;
-	int lfd, first;
-	FullAcceptQueue(const TestNetns& n, uint16_t p) : ns(n), port(p), lfd(n.listen_tcp("127.0.0.1", p, 0))
-	{
-		first = ns.connect_blocking("127.0.0.1", port, 2000);
-		REQUIRE(first >= 0);
-		sleep_ms(100);
-	}
-	~FullAcceptQueue()
-	{
-		close(first);
-		close(lfd);
-	}
-	// One client: its SYN and the retransmission at 1 s, both refused.
-	void refuse_syns() const
-	{
-		std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", port)};
-		sleep_ms(1500);
-		close_all(clients);
-	}
-};
-
 // tcpdrops with `kinds` while SYNs are refused at a full accept queue on `port`: what
 // it printed and said, and how many overflows the kernel counted meanwhile.
 struct RefusedSynsRun {
@@ -234,11 +209,13 @@ struct RefusedSynsRun {
 	uint32_t netns;
 };
 
-static RefusedSynsRun refused_syns_run(const std::string& tag, uint16_t port, const std::string& kinds)
+static RefusedSynsRun refused_syns_run(const std::string& tag, uint16_t port, const std::string& kinds,
+				       std::vector<std::string> extra = {})
 {
 	TestNetns ns(tag);
 	FullAcceptQueue full(ns, port);
-	ToolRun tool(tcpdrops_binary(), tool_args(ns, {"--kinds", kinds}));
+	extra.insert(extra.begin(), {"--kinds", kinds});
+	ToolRun tool(tcpdrops_binary(), tool_args(ns, extra));
 	auto before = ns.counters();
 	full.refuse_syns();
 	auto after = ns.counters();
@@ -268,13 +245,36 @@ TEST_CASE("listen overflows no hook reports are counted from ListenOverflows, pe
 	require_root();
 	// Without syn-drop nothing traces a SYN refused at a full accept queue, yet
 	// ListenOverflows counts it: the tool must say so, not fall short in silence.
-	auto run = refused_syns_run("lo-audit", 17005, "listen-overflow");
-	INFO(run.err);
+	// The same in summary mode, where the summary map holds what the hooks reported.
+	auto mode = GENERATE(as<std::string>{}, "events", "summary");
+	auto run = refused_syns_run("lo-audit", 17005, "listen-overflow",
+				    mode == "summary" ? std::vector<std::string>{"--interval", "1"} : std::vector<std::string>{});
+	INFO(mode << "\n" << run.err);
 	REQUIRE(run.counted >= 1);
 	CHECK(of_kind(run.out, "listen-overflow").empty()); // no final ACK was involved
 	CHECK(unreported_overflows(run.err) == run.counted);
 	CHECK(run.err.find(" listen overflows in netns " + std::to_string(run.netns) + " were counted") !=
 	      std::string::npos);
+	// And the JSON record, last, for consumers that read only stdout.
+	auto recs = of_kind(run.out, "unreported");
+	REQUIRE(recs.size() == 1);
+	CHECK(str(recs[0], "of") == "listen-overflow");
+	CHECK(str(recs[0], "counter") == "TcpExt.ListenOverflows");
+	CHECK(num(recs[0], "netns") == run.netns);
+	CHECK(num(recs[0], "count") == run.counted);
+	CHECK(str(run.out.back(), "kind") == "unreported");
+}
+
+TEST_CASE("listen overflow audit: not with a filter the counter cannot be split by", "[host][listen-overflow]")
+{
+	require_root();
+	// ListenOverflows counts every port: with --port the refused SYNs on another port
+	// are none of the tool's business, and must not be called unreported.
+	auto run = refused_syns_run("lo-audit-port", 17006, "listen-overflow", {"--port", "17007"});
+	INFO(run.err);
+	REQUIRE(run.counted >= 1);
+	CHECK(unreported_overflows(run.err) == 0);
+	CHECK(of_kind(run.out, "unreported").empty());
 }
 
 TEST_CASE("conntrack insert failure: the SYN clashes with an existing reply tuple", "[host][conntrack]")

@@ -103,4 +103,24 @@ TimeWaitPileUp::~TimeWaitPileUp() { close(lfd); }
 
 int TimeWaitPileUp::third_connect() const { return ns.connect_blocking("127.0.0.1", 17060, 2000); }
 
+FullAcceptQueue::FullAcceptQueue(const TestNetns& n, uint16_t p) : ns(n), port(p), lfd(n.listen_tcp("127.0.0.1", p, 0))
+{
+	first = ns.connect_blocking("127.0.0.1", port, 2000);
+	REQUIRE(first >= 0);
+	sleep_ms(100);
+}
+
+FullAcceptQueue::~FullAcceptQueue()
+{
+	close(first);
+	close(lfd);
+}
+
+void FullAcceptQueue::refuse_syns() const
+{
+	std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", port)};
+	sleep_ms(1500);
+	close_all(clients);
+}
+
 } // namespace tcpsight::test

@@ -57,4 +57,16 @@ struct TimeWaitPileUp {
 	bool holds_both_ports() const { return ports[0] != ports[1]; }
 };
 
+// A listener of backlog 0 holding one child: its accept queue is full, so each SYN to it
+// is refused (ListenOverflows) before any final ACK.
+struct FullAcceptQueue {
+	const TestNetns& ns;
+	uint16_t port;
+	int lfd, first;
+	FullAcceptQueue(const TestNetns& n, uint16_t p);
+	~FullAcceptQueue();
+	// One client: its SYN and the retransmission at 1 s, both refused.
+	void refuse_syns() const;
+};
+
 } // namespace tcpsight::test
