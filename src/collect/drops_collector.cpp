@@ -202,6 +202,8 @@ void DropsCollector::detach()
 	// by then that a hook saw is in it; none counted after is taken for unreported.
 	if (overflow_audit_)
 		overflow_audit_->sample();
+	if (syn_monitor_ && mode_ == CollectMode::Events) // for the tick after the last drain
+		syn_monitor_->sample();
 	links_.clear();
 	detached_ = true;
 }
@@ -397,6 +399,11 @@ std::vector<SynDropObservation> DropsCollector::tick_syn_drops()
 			}
 	}
 	auto obs = syn_monitor_->tick(ack_overflows_, recent_ports_);
+	// Events mode: an overflow's event can still be in the ring when the counters are
+	// read (and would be taken for a SYN drop too), so a reading is split with the
+	// events noted by the next tick; the last one, taken at detach, after the last drain.
+	if (mode_ == CollectMode::Events && !detached_)
+		syn_monitor_->sample();
 	recent_ports_.clear();
 	std::vector<SynDropObservation> kept;
 	for (const auto& ob : obs) {
