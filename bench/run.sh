@@ -16,7 +16,9 @@
 #            after it, statistics off), peak RSS
 #   cost:    per-program ns per call (kernel.bpf_stats_enabled) of kfree_skb: matching
 #            drop in summary mode, the same counts in bpftrace, an empty program (the
-#            floor), drop filtered out by --netns, UDP drop (not TCP); portcontend's
+#            floor: bpftrace's, and a tp_btf one as tcpdrops attaches, in the TCP and the
+#            UDP storm), drop filtered out by --netns, UDP drop (not TCP), and each
+#            tcpdrops figure less the empty tp_btf program's of its round; portcontend's
 #            programs per call and per connect() in loopback connect() churn, beside
 #            bpftrace doing the same on sock:inet_sock_set_state and an empty program
 #   summary and cost: ROUNDS rounds (default 3), the tracers alternated in each; medians,
@@ -29,8 +31,9 @@ B=build
 TD=${TCPDROPS:-$B/tools/tcpdrops} # TCPDROPS=<another build> for an A/B
 PC=$B/tools/portcontend
 STORM=$B/bench/drop_storm
+EMPTY_TP=$B/bench/empty_kfree
 S=${STORM_SECONDS:-3}
-[ -x "$TD" ] && [ -x "$STORM" ] || { echo "bench: build first (scripts/setup.sh)" >&2; exit 1; }
+[ -x "$TD" ] && [ -x "$STORM" ] && [ -x "$EMPTY_TP" ] || { echo "bench: build first (scripts/setup.sh)" >&2; exit 1; }
 if ! command -v bpftrace >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bpftrace >/dev/null 2>&1 || true
 fi
@@ -185,16 +188,21 @@ each_kfree_tracer() {
 	# What kernel.bpf_stats counts around any program on this host (its two clock reads,
 	# the call), and what the sender keeps under it: the floor under every figure here.
 	"$1" empty "" bpftrace -e "$BT_READY tracepoint:skb:kfree_skb { }"
+	# The same floor for tcpdrops' own attach type (tp_btf), in each storm it meets.
+	"$1" etp "" $EMPTY_TP
 	"$1" filt "" $TD --netns /var/run/netns/$OTHER -i 1 --json
+	"$1" etpu udp $EMPTY_TP
 	"$1" udp udp $TD --netns /var/run/netns/$NS -i 1 --json
 }
 declare -A LABEL=(
 	[td]="tcpdrops -i 1, matching drops"
 	[bt]="bpftrace counting the same (reason, netns, port)"
 	[empty]="an empty program on the same tracepoint (bpftrace)"
+	[etp]="an empty tp_btf program on kfree_skb (bench/empty_kfree.bpf.c)"
+	[etpu]="the empty tp_btf program, UDP drops"
 	[filt]="tcpdrops -i 1, every drop filtered out by --netns"
 	[udp]="tcpdrops -i 1, UDP drops (not TCP)")
-KFREE_KEYS="td bt empty filt udp"
+KFREE_KEYS="td bt empty etp filt etpu udp"
 summary_share() { # key udp? command...
 	local key=$1 udp=$2; shift 2
 	if [ "$udp" != "$share_proto" ]; then # the untraced run before it sends the same
@@ -247,6 +255,18 @@ round_ratios() { # a b: each round's a/b
 	echo "${out[*]}" | tr ' ' '/'
 }
 echo "ratio tcpdrops/bpftrace, ns per matching drop: $(ratio "$(vmed c.td)" "$(vmed c.bt)") (each round: $(round_ratios c.td c.bt))"
+round_diffs() { # a b: each round's a-b
+	local -a x=(${V[$1]}) y=(${V[$2]}) out=()
+	for i in "${!x[@]}"; do out+=("$((x[i] - y[i]))"); done
+	echo "${out[*]}"
+}
+net_line() { # label a floor
+	local d; d=$(round_diffs "$2" "$3")
+	echo "$1: $(echo "$d" | tr ' ' '\n' | median) ns above the empty tp_btf program (each round: $(echo "$d" | tr ' ' '/'))"
+}
+net_line "tcpdrops -i 1, matching drop" c.td c.etp
+net_line "tcpdrops -i 1, filtered out by --netns" c.filt c.etp
+net_line "tcpdrops -i 1, UDP drop" c.udp c.etpu
 
 echo "== portcontend's in-kernel cost: loopback connect() churn, ${S}s (kernel.bpf_stats_enabled)"
 # bpftrace doing portcontend's work on the same tracepoint: connects by destination port and
