@@ -249,19 +249,16 @@ done
 for k in $KFREE_KEYS; do
 	echo "${LABEL[$k]}: kfree_skb $(vmed c.$k) ns per call (median of $ROUNDS: $(vall c.$k); calls $(vall c.$k.calls))"
 done
-round_ratios() { # a b: each round's a/b
-	local -a x=(${V[$1]}) y=(${V[$2]}) out=()
-	for i in "${!x[@]}"; do out+=("$(ratio "${x[$i]}" "${y[$i]}")"); done
-	echo "${out[*]}" | tr ' ' '/'
-}
-echo "ratio tcpdrops/bpftrace, ns per matching drop: $(ratio "$(vmed c.td)" "$(vmed c.bt)") (each round: $(round_ratios c.td c.bt))"
-round_diffs() { # a b: each round's a-b
-	local -a x=(${V[$1]}) y=(${V[$2]}) out=()
-	for i in "${!x[@]}"; do out+=("$((x[i] - y[i]))"); done
+per_round() { # fn a b: fn of each round's a and b, space-separated
+	local -a x=(${V[$2]}) y=(${V[$3]}) out=()
+	for i in "${!x[@]}"; do out+=("$("$1" "${x[$i]}" "${y[$i]}")"); done
 	echo "${out[*]}"
 }
+round_ratios() { per_round ratio "$1" "$2" | tr ' ' '/'; } # a b: each round's a/b
+echo "ratio tcpdrops/bpftrace, ns per matching drop: $(ratio "$(vmed c.td)" "$(vmed c.bt)") (each round: $(round_ratios c.td c.bt))"
+minus() { echo $(($1 - $2)); }
 net_line() { # label a floor
-	local d; d=$(round_diffs "$2" "$3")
+	local d; d=$(per_round minus "$2" "$3")
 	echo "$1: $(echo "$d" | tr ' ' '\n' | median) ns above the empty tp_btf program (each round: $(echo "$d" | tr ' ' '/'))"
 }
 net_line "tcpdrops -i 1, matching drop" c.td c.etp

@@ -34,23 +34,15 @@ void ListenOverflowAudit::note(const ts_event& e)
 
 void ListenOverflowAudit::sample()
 {
-	// Containers come and go: the /proc walk that finds them every 10th sample.
-	std::vector<uint32_t> list;
+	// Containers come and go: the /proc walk that finds them every 10th sample. One
+	// found since the baseline counts from 0, as its counters do.
 	if (samples_++ % 10 == 0)
-		list = dir_.watched(only_);
-	for (const auto& [ns, b] : base_)
-		list.push_back(ns);
-	std::sort(list.begin(), list.end());
-	list.erase(std::unique(list.begin(), list.end()), list.end());
-	for (uint32_t ns : list) {
-		auto [b, fresh] = base_.try_emplace(ns, 0);
-		if (!b->second)
-			continue;
-		if (auto now = listen_overflows_in(dir_, ns))
-			counted_[ns] = *now - std::min(*now, *b->second);
-		else if (fresh)
-			base_.erase(b); // not readable yet: found again by a later walk
-	}
+		for (uint32_t ns : dir_.watched(only_))
+			base_.try_emplace(ns, 0);
+	for (const auto& [ns, base] : base_)
+		if (base) // unreadable at the baseline: never audited
+			if (auto now = listen_overflows_in(dir_, ns))
+				counted_[ns] = *now - std::min(*now, *base);
 }
 
 std::vector<std::pair<uint32_t, uint64_t>> ListenOverflowAudit::unreported(const std::map<uint32_t, uint64_t>& reported)
