@@ -578,7 +578,8 @@ TEST_CASE("exporter soak: 100k client connections, ports folded in the kernel, e
 			// The first tenth's drops on the page: a collection has named their reason
 			// (before 5.17 that is the call site, from kallsyms, which the exporter reads
 			// in the background: seconds in a guest, and ~6 MB once).
-			std::string series = "tcpsight_skb_drops_total{netns=\"" + std::to_string(ns.inode()) + "\"";
+			std::string series = "tcpsight_skb_drops_total{netns=\"" + std::to_string(ns.inode()) + "\",reason=\"" +
+					     drop_reason_or_site("NETFILTER_DROP", "nf_hook_slow") + "\"}";
 			for (int waited = 0; waited < bound_ms(10000); waited += 250) {
 				if (scrape(port).find(series) != std::string::npos)
 					break;
