@@ -218,11 +218,36 @@ std::vector<std::pair<uint32_t, uint64_t>> DropsCollector::unreported_listen_ove
 	// summary is updated in the same softirq that counts the overflow).
 	if (!detached_)
 		overflow_audit_->sample();
+	return unreported_in(all_counts());
+}
+
+std::vector<std::pair<uint32_t, uint64_t>> DropsCollector::unreported_in(const std::vector<SummaryRow>& all)
+{
 	std::map<uint32_t, uint64_t> reported;
-	for (const auto& r : all_counts())
+	for (const auto& r : all)
 		if (counted_as_listen_overflow(r.kind, r.sub))
 			reported[r.netns] += r.count;
 	return overflow_audit_->unreported(reported);
+}
+
+DropsCollection DropsCollector::collect()
+{
+	// Every counter before the one read of the map: see unreported_listen_overflows()
+	// and tick_syn_drops().
+	if (syn_monitor_) {
+		load_listener_snapshot();
+		syn_monitor_->sample();
+	}
+	if (overflow_audit_ && !detached_)
+		overflow_audit_->sample();
+	DropsCollection c;
+	std::vector<SummaryRow> all = all_counts();
+	if (syn_monitor_)
+		c.syn_drops = split_syn_drops_with(&all);
+	if (overflow_audit_)
+		c.unreported = unreported_in(all);
+	c.rows = wanted_rows(std::move(all));
+	return c;
 }
 
 std::unique_ptr<SynDropMonitor> DropsCollector::new_syn_drop_monitor()
@@ -313,12 +338,14 @@ std::vector<SummaryRow> DropsCollector::all_counts()
 	return rows;
 }
 
-std::vector<SummaryRow> DropsCollector::counts()
+std::vector<SummaryRow> DropsCollector::counts() { return wanted_rows(all_counts()); }
+
+std::vector<SummaryRow> DropsCollector::wanted_rows(std::vector<SummaryRow> all) const
 {
 	std::vector<SummaryRow> rows;
-	for (auto& r : all_counts())
+	for (auto& r : all)
 		if (wanted(r.kind)) // others are kept in the kernel only for the syn-drop monitor
-			rows.push_back(r);
+			rows.push_back(std::move(r));
 	return rows;
 }
 
@@ -387,12 +414,20 @@ std::vector<SynDropObservation> DropsCollector::tick_syn_drops()
 	if (!syn_monitor_)
 		return {};
 	load_listener_snapshot();
-	if (mode_ == CollectMode::Counts) {
-		// No events in this mode: the map holds the cumulative final-ACK overflows,
-		// read after the counters (see SynDropMonitor::sample).
-		syn_monitor_->sample();
+	if (mode_ == CollectMode::Events)
+		return split_syn_drops_with(nullptr);
+	// No events in this mode: the map holds the cumulative final-ACK overflows, read
+	// after the counters (see SynDropMonitor::sample).
+	syn_monitor_->sample();
+	std::vector<SummaryRow> all = all_counts();
+	return split_syn_drops_with(&all);
+}
+
+std::vector<SynDropObservation> DropsCollector::split_syn_drops_with(const std::vector<SummaryRow>* all)
+{
+	if (all) {
 		ack_overflows_.clear();
-		for (const auto& r : all_counts())
+		for (const auto& r : *all)
 			if (r.kind == TS_KIND_LISTEN_OVERFLOW) {
 				ack_overflows_[r.netns] += r.count;
 				recent_ports_[r.netns].push_back(r.lport);

@@ -38,6 +38,15 @@ struct DropsFilter {
 	std::optional<Rung> forced;
 };
 
+// One collection of counts (a scrape, a tick): the kernel's counters read first, then
+// the summary map once, so the rows and what is split or audited against the counters
+// are of one moment.
+struct DropsCollection {
+	std::vector<SummaryRow> rows;                             // as counts()
+	std::vector<SynDropObservation> syn_drops;                // as tick_syn_drops()
+	std::vector<std::pair<uint32_t, uint64_t>> unreported;    // as unreported_listen_overflows()
+};
+
 // Events: one record per drop through the ring. Counts: the kernel adds into the
 // summary map and nothing crosses the ring.
 enum class CollectMode { Events, Counts };
@@ -92,6 +101,9 @@ public:
 	// ring is drained after detach(); Counts mode: at any time (after detach(), as of it).
 	std::vector<std::pair<uint32_t, uint64_t>> unreported_listen_overflows();
 
+	// Counts mode: all three above from one reading of the counters and of the map.
+	DropsCollection collect();
+
 	void detach();
 
 private:
@@ -105,6 +117,11 @@ private:
 	std::unique_ptr<SynDropMonitor> new_syn_drop_monitor();
 	std::unique_ptr<ListenOverflowAudit> new_overflow_audit();
 	std::vector<SummaryRow> all_counts(); // every kind, evicted totals merged
+	std::vector<SummaryRow> wanted_rows(std::vector<SummaryRow> all) const;
+	// The syn-drop monitor's tick, the final-ACK overflows from `all` (Counts) or from
+	// the events noted (Events: null).
+	std::vector<SynDropObservation> split_syn_drops_with(const std::vector<SummaryRow>* all);
+	std::vector<std::pair<uint32_t, uint64_t>> unreported_in(const std::vector<SummaryRow>& all);
 	uint32_t note_summary_tick();         // boot seconds into the kernel's summary_tick
 
 	KernelFeatures& features_;

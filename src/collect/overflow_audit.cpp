@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "core/net_counters.h"
-
 namespace tcpsight {
 
 bool counted_as_listen_overflow(uint8_t kind, uint8_t syn_cause)
@@ -11,20 +9,7 @@ bool counted_as_listen_overflow(uint8_t kind, uint8_t syn_cause)
 	return kind == TS_KIND_LISTEN_OVERFLOW || (kind == TS_KIND_SYN_DROP && syn_cause == TS_SYN_ACCEPT_FULL);
 }
 
-static std::optional<uint64_t> listen_overflows_in(NetnsDirectory& dir, uint32_t ns)
-{
-	auto c = read_in_netns(dir, ns, read_current_netns_counters);
-	if (!c)
-		return std::nullopt; // gone, or not enterable
-	auto it = c->find("TcpExt.ListenOverflows");
-	return it == c->end() ? 0 : it->second;
-}
-
-ListenOverflowAudit::ListenOverflowAudit(NetnsDirectory& dir, std::optional<uint32_t> only) : dir_(dir), only_(only)
-{
-	for (uint32_t ns : dir_.watched(only_))
-		base_[ns] = listen_overflows_in(dir_, ns);
-}
+ListenOverflowAudit::ListenOverflowAudit(NetnsDirectory& dir, std::optional<uint32_t> only) : counters_(dir, only) {}
 
 void ListenOverflowAudit::note(const ts_event& e)
 {
@@ -34,15 +19,9 @@ void ListenOverflowAudit::note(const ts_event& e)
 
 void ListenOverflowAudit::sample()
 {
-	// Containers come and go: the /proc walk that finds them every 10th sample. One
-	// found since the baseline counts from 0, as its counters do.
-	if (samples_++ % 10 == 0)
-		for (uint32_t ns : dir_.watched(only_))
-			base_.try_emplace(ns, 0);
-	for (const auto& [ns, base] : base_)
-		if (base) // unreadable at the baseline: never audited
-			if (auto now = listen_overflows_in(dir_, ns))
-				counted_[ns] = *now - std::min(*now, *base);
+	counters_.sample();
+	for (const auto& [ns, now] : counters_.latest())
+		counted_[ns] = counters_.since_base(ns, now, "TcpExt.ListenOverflows");
 }
 
 std::vector<std::pair<uint32_t, uint64_t>> ListenOverflowAudit::unreported(const std::map<uint32_t, uint64_t>& reported)

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/counter_sampler.h"
 #include "core/netns.h"
 #include "shared/events.h"
 
@@ -39,10 +40,7 @@ public:
 	std::vector<std::pair<uint32_t, uint64_t>> unreported(const std::map<uint32_t, uint64_t>& reported);
 
 private:
-	NetnsDirectory& dir_;
-	std::optional<uint32_t> only_;
-	unsigned samples_ = 0;
-	std::map<uint32_t, std::optional<uint64_t>> base_; // nullopt: unreadable at the baseline
+	CounterSampler counters_;
 	std::map<uint32_t, uint64_t> counted_;             // since the baseline, at the last sample
 	std::map<uint32_t, uint64_t> unreported_;          // the largest difference seen
 	std::map<uint32_t, uint64_t> noted_;

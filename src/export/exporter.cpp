@@ -184,7 +184,8 @@ void Exporter::netns_gauges(Gathered& g, const std::vector<uint32_t>& netns_list
 
 void Exporter::drop_families(Gathered& g)
 {
-	auto rows = fold_ephemeral(drops_->counts(), [this](uint32_t ns) -> std::optional<std::pair<int64_t, int64_t>> {
+	DropsCollection c = drops_->collect();
+	auto rows = fold_ephemeral(std::move(c.rows), [this](uint32_t ns) -> std::optional<std::pair<int64_t, int64_t>> {
 		auto k = knobs_.get(ns);
 		if (!k || !k->port_range_low || !k->port_range_high)
 			return std::nullopt;
@@ -229,14 +230,14 @@ void Exporter::drop_families(Gathered& g)
 		}
 	}
 	// Overflows the kernel counted (ListenOverflows) that no hook reported: the page
-	// adds up to the kernel's counter, the listener unknown.
-	for (const auto& [ns, n] : drops_->unreported_listen_overflows()) {
+	// adds up to the kernel's counter as read just before the counts, the listener unknown.
+	for (const auto& [ns, n] : c.unreported) {
 		const char* fam = "tcpsight_tcp_listen_overflows";
 		g.f(fam).add(cap_.admit(fam, {{"netns", std::to_string(ns)}, {"port", "unknown"}, {"process", ""}}, "port"),
 			     (double)n);
 	}
 	// SYN drops the counters saw (no tracing rung for them on this kernel).
-	for (const auto& ob : drops_->tick_syn_drops())
+	for (const auto& ob : c.syn_drops)
 		syn_drop_totals_[{ob.netns, ob.lport, ob.cause}] += ob.count;
 	for (const auto& [k, n] : syn_drop_totals_) {
 		auto [ns, port, cause] = k;

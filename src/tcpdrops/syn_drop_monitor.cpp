@@ -6,13 +6,6 @@
 
 namespace tcpsight {
 
-static uint64_t delta(const CounterMap& base, const CounterMap& now, const char* key)
-{
-	auto a = base.find(key), b = now.find(key);
-	uint64_t va = a == base.end() ? 0 : a->second, vb = b == now.end() ? 0 : b->second;
-	return vb > va ? vb - va : 0;
-}
-
 SynDropTotals split_syn_drops(const CounterMap& base, const CounterMap& now, uint64_t ack_overflows)
 {
 	// tcp_conn_request(): a full SYN queue without cookies counts TCPReqQFullDrop and
@@ -20,35 +13,19 @@ SynDropTotals split_syn_drops(const CounterMap& base, const CounterMap& now, uin
 	// counts ListenOverflows and ListenDrops, as does the final-ACK overflow in
 	// syn_recv_sock, which the tracing hooks report themselves.
 	SynDropTotals t;
-	uint64_t rq = delta(base, now, "TcpExt.TCPReqQFullDrop");
-	uint64_t lo = delta(base, now, "TcpExt.ListenOverflows");
-	uint64_t ld = delta(base, now, "TcpExt.ListenDrops");
+	uint64_t rq = counter_delta(base, now, "TcpExt.TCPReqQFullDrop");
+	uint64_t lo = counter_delta(base, now, "TcpExt.ListenOverflows");
+	uint64_t ld = counter_delta(base, now, "TcpExt.ListenDrops");
 	t.syn_queue_full = rq;
-	t.cookie_sent = delta(base, now, "TcpExt.TCPReqQFullDoCookies");
+	t.cookie_sent = counter_delta(base, now, "TcpExt.TCPReqQFullDoCookies");
 	t.accept_queue_full = lo > ack_overflows ? lo - ack_overflows : 0;
 	t.other = ld > rq + lo ? ld - rq - lo : 0;
 	return t;
 }
 
 SynDropMonitor::SynDropMonitor(NetnsDirectory& dir, const SocketSnapshot* snapshot, std::optional<uint32_t> only)
-    : dir_(dir), snapshot_(snapshot), only_(only)
+    : dir_(dir), snapshot_(snapshot), counters_(dir, only)
 {
-	discover();
-}
-
-std::optional<CounterMap> SynDropMonitor::read_counters(uint32_t netns)
-{
-	return read_in_netns(dir_, netns, read_current_netns_counters);
-}
-
-void SynDropMonitor::discover()
-{
-	for (uint32_t ns : dir_.watched(only_)) {
-		if (netns_.count(ns))
-			continue;
-		if (auto c = read_counters(ns))
-			netns_[ns] = PerNetns{*c, {}, {}};
-	}
 }
 
 // A remembered full listener names the culprit for this many ticks (seconds).
@@ -98,12 +75,8 @@ void SynDropMonitor::attribute(SynDropObservation& o, PerNetns& st, const std::v
 
 void SynDropMonitor::sample()
 {
-	if (++ticks_ % 10 == 0 && !only_)
-		discover(); // containers come and go
-	sampled_.emplace();
-	for (const auto& [ns, st] : netns_)
-		if (auto c = read_counters(ns))
-			(*sampled_)[ns] = std::move(*c);
+	counters_.sample();
+	sampled_ = true;
 }
 
 std::vector<SynDropObservation> SynDropMonitor::tick(const std::map<uint32_t, uint64_t>& ack_overflows,
@@ -111,15 +84,13 @@ std::vector<SynDropObservation> SynDropMonitor::tick(const std::map<uint32_t, ui
 {
 	if (!sampled_)
 		sample();
-	std::map<uint32_t, CounterMap> sampled = std::move(*sampled_);
-	sampled_.reset();
+	sampled_ = false;
+	ticks_++;
 	std::vector<SynDropObservation> out;
-	for (auto& [ns, st] : netns_) {
-		auto now = sampled.find(ns);
-		if (now == sampled.end())
-			continue;
+	for (const auto& [ns, now] : counters_.latest()) {
+		PerNetns& st = netns_[ns];
 		auto ack = ack_overflows.find(ns);
-		SynDropTotals t = split_syn_drops(st.base, now->second, ack == ack_overflows.end() ? 0 : ack->second);
+		SynDropTotals t = split_syn_drops(counters_.base(ns), now, ack == ack_overflows.end() ? 0 : ack->second);
 		std::pair<uint8_t, uint64_t> deltas[] = {
 		    {TS_SYN_QUEUE_FULL, t.syn_queue_full - std::min(t.syn_queue_full, st.reported.syn_queue_full)},
 		    {TS_SYN_COOKIE_SENT, t.cookie_sent - std::min(t.cookie_sent, st.reported.cookie_sent)},

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/counter_sampler.h"
 #include "core/net_counters.h"
 #include "core/netns.h"
 #include "core/socket_snapshot.h"
@@ -54,22 +55,19 @@ public:
 
 private:
 	struct PerNetns {
-		CounterMap base;
 		SynDropTotals reported;
 		// The last listener a snapshot found full, per cause, and when: queues drain
 		// between a burst of drops and the next tick.
 		std::map<uint8_t, std::pair<ts_sock_rec, unsigned>> last_full;
 	};
-	void discover();
-	std::optional<CounterMap> read_counters(uint32_t netns);
 	void attribute(SynDropObservation& o, PerNetns& st, const std::vector<ts_sock_rec>& listeners,
 		       const std::vector<uint16_t>& recent) const;
 
 	NetnsDirectory& dir_;
 	const SocketSnapshot* snapshot_;
-	std::optional<uint32_t> only_;
+	CounterSampler counters_;
+	bool sampled_ = false; // a reading waits for the next tick
 	std::map<uint32_t, PerNetns> netns_;
-	std::optional<std::map<uint32_t, CounterMap>> sampled_;
 	unsigned ticks_ = 0;
 };
 
