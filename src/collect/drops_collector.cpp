@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/failure.h"
 #include "core/ladder_loader.h"
+#include "core/map_entries.h"
 #include "core/map_sizing.h"
 #include "core/program_needs.h"
 #include "core/startup_trace.h"
@@ -212,8 +213,12 @@ std::vector<std::pair<uint32_t, uint64_t>> DropsCollector::unreported_listen_ove
 {
 	if (!overflow_audit_)
 		return {};
-	if (mode_ == CollectMode::Events)
-		return overflow_audit_->unreported(overflow_audit_->noted());
+	if (mode_ == CollectMode::Events) {
+		std::map<uint32_t, uint64_t> seen = overflow_audit_->noted();
+		for (const auto& [ns, n] : ring_lost_overflows())
+			seen[ns] += n;
+		return overflow_audit_->unreported(seen);
+	}
 	// Counts: the counters first, then the map that holds what the hooks reported (the
 	// summary is updated in the same softirq that counts the overflow).
 	if (!detached_)
@@ -409,6 +414,15 @@ void DropsCollector::note_event(const ts_event& e)
 	}
 }
 
+std::map<uint32_t, uint64_t> DropsCollector::ring_lost_overflows() const
+{
+	std::map<uint32_t, uint64_t> lost;
+	for (const auto& [k, n] : per_cpu_totals<ts_agg_key>(lost_by_cause_fd()))
+		if (counted_as_listen_overflow(k.kind, k.sub))
+			lost[k.netns] += n;
+	return lost;
+}
+
 std::vector<SynDropObservation> DropsCollector::tick_syn_drops()
 {
 	if (!syn_monitor_)
@@ -433,7 +447,11 @@ std::vector<SynDropObservation> DropsCollector::split_syn_drops_with(const std::
 				recent_ports_[r.netns].push_back(r.lport);
 			}
 	}
-	auto obs = syn_monitor_->tick(ack_overflows_, recent_ports_);
+	std::map<uint32_t, uint64_t> final_acks = ack_overflows_;
+	if (!all)
+		for (const auto& [ns, n] : ring_lost_overflows())
+			final_acks[ns] += n;
+	auto obs = syn_monitor_->tick(final_acks, recent_ports_);
 	// Events mode: an overflow's event can still be in the ring when the counters are
 	// read (and would be taken for a SYN drop too), so a reading is split with the
 	// events noted by the next tick; the last one, taken at detach, after the last drain.

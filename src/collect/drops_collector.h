@@ -123,6 +123,11 @@ private:
 	std::vector<SynDropObservation> split_syn_drops_with(const std::vector<SummaryRow>* all);
 	std::vector<std::pair<uint32_t, uint64_t>> unreported_in(const std::vector<SummaryRow>& all);
 	uint32_t note_summary_tick();         // boot seconds into the kernel's summary_tick
+	// Events mode, per netns, cumulative: listen overflows a hook saw whose event the
+	// ring could not take (the kernel's lost_by_cause). They are counted as lost, so
+	// neither the audit (unreported) nor the syn-drop monitor (refused SYNs) counts
+	// them again. A loss lost_by_cause had no room for still counts in both.
+	std::map<uint32_t, uint64_t> ring_lost_overflows() const;
 
 	KernelFeatures& features_;
 	NetnsDirectory& netns_dir_;

@@ -29,15 +29,7 @@ uint64_t LostCauseReader::pack(const ts_agg_key& k)
 std::vector<LostCause> LostCauseReader::take(size_t top)
 {
 	std::vector<std::pair<ts_agg_key, uint64_t>> grown;
-	ts_agg_key key{}, next{};
-	bool first = true;
-	while (bpf_map_get_next_key(fd_, first ? nullptr : &key, &next) == 0) {
-		first = false;
-		key = next;
-		auto sum = per_cpu_sum(fd_, key);
-		if (!sum)
-			continue;
-		uint64_t total = *sum;
+	for (const auto& [key, total] : per_cpu_totals<ts_agg_key>(fd_)) {
 		auto& slot = seen_[pack(key)];
 		if (total > slot.second)
 			grown.emplace_back(key, total - slot.second);

@@ -53,4 +53,20 @@ std::optional<uint64_t> per_cpu_sum(int fd, const K& key)
 	return sum;
 }
 
+// Every key of a per-CPU counter map with its total over the CPUs.
+template <typename K>
+std::vector<std::pair<K, uint64_t>> per_cpu_totals(int fd)
+{
+	std::vector<std::pair<K, uint64_t>> out;
+	K key{}, next{};
+	K* prev = nullptr;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (auto sum = per_cpu_sum(fd, next))
+			out.emplace_back(next, *sum);
+		key = next;
+		prev = &key;
+	}
+	return out;
+}
+
 } // namespace tcpsight

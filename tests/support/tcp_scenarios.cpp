@@ -3,9 +3,15 @@
 #include <catch2/catch_test_macros.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "core/netns.h"
 
 namespace tcpsight::test {
 
@@ -121,6 +127,101 @@ void FullAcceptQueue::refuse_syns() const
 	std::vector<int> clients = {ns.connect_nonblocking("127.0.0.1", port)};
 	sleep_ms(1500);
 	close_all(clients);
+}
+
+namespace {
+
+constexpr uint16_t kRawPort = 40999; // the raw socket's "connection" port
+
+// The TCP checksum over the IPv4 pseudo-header (127.0.0.1 both ends) and the segment:
+// loopback delivers a raw socket's segment unverified, so TCP checks it.
+uint16_t tcp_checksum_lo(const tcphdr& th)
+{
+	uint32_t sum = 0;
+	auto add16 = [&sum](const void* p, size_t n) {
+		const uint8_t* b = static_cast<const uint8_t*>(p);
+		for (size_t i = 0; i + 1 < n; i += 2)
+			sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	};
+	uint32_t lo = htonl(INADDR_LOOPBACK);
+	add16(&lo, 4);
+	add16(&lo, 4);
+	sum += IPPROTO_TCP + sizeof(th);
+	add16(&th, sizeof(th));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+tcphdr raw_segment(uint16_t port, uint32_t seq, uint32_t ack_seq, bool syn)
+{
+	tcphdr th{};
+	th.source = htons(kRawPort);
+	th.dest = htons(port);
+	th.seq = htonl(seq);
+	th.ack_seq = htonl(ack_seq);
+	th.doff = 5;
+	th.syn = syn;
+	th.ack = !syn;
+	th.window = htons(65535);
+	th.check = tcp_checksum_lo(th);
+	return th;
+}
+
+// The listener's ISN, from its SYN-ACK to the raw socket's port (a raw TCP socket gets
+// a copy of every TCP segment the netns receives).
+uint32_t server_isn(int raw, uint16_t port)
+{
+	timeval tv{bound_ms(2000) / 1000, 0};
+	setsockopt(raw, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	char buf[256];
+	for (;;) {
+		ssize_t n = recv(raw, buf, sizeof(buf), 0);
+		if (n < 0)
+			throw std::runtime_error(std::string("no SYN-ACK to the raw socket: ") + std::strerror(errno));
+		const auto* ip = reinterpret_cast<const iphdr*>(buf);
+		if (n < (ssize_t)(ip->ihl * 4 + sizeof(tcphdr)))
+			continue;
+		const auto* th = reinterpret_cast<const tcphdr*>(buf + ip->ihl * 4);
+		if (th->syn && th->ack && ntohs(th->source) == port && ntohs(th->dest) == kRawPort)
+			return ntohl(th->seq);
+	}
+}
+
+} // namespace
+
+long long final_ack_overflow_storm(const TestNetns& ns, uint16_t port, long long count)
+{
+	ns.exec("nft add table ip t; nft add chain ip t out '{type filter hook output priority 0;}'; "
+		"nft add rule ip t out tcp sport " + std::to_string(kRawPort) + " 'tcp flags & rst == rst' drop");
+	int lfd = ns.listen_tcp("127.0.0.1", port, 4);
+	int raw;
+	{
+		ScopedNetns in(ns.path());
+		raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
+	}
+	REQUIRE(raw >= 0);
+	sockaddr_in dst{};
+	dst.sin_family = AF_INET;
+	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	const uint32_t isn = 1000;
+	tcphdr syn = raw_segment(port, isn, 0, true);
+	REQUIRE(sendto(raw, &syn, sizeof(syn), 0, (sockaddr*)&dst, sizeof(dst)) == (ssize_t)sizeof(syn));
+	uint32_t peer_isn = server_isn(raw, port);
+	// Five children in a queue of backlog 4: full (sk_acceptq_is_full: 5 > 4).
+	std::vector<int> children;
+	for (int i = 0; i < 5; i++) {
+		children.push_back(ns.connect_blocking("127.0.0.1", port, 2000));
+		REQUIRE(children.back() >= 0);
+	}
+	tcphdr ack = raw_segment(port, isn + 1, peer_isn + 1, false);
+	long long sent = 0;
+	while (sent < count && sendto(raw, &ack, sizeof(ack), 0, (sockaddr*)&dst, sizeof(dst)) == (ssize_t)sizeof(ack))
+		sent++;
+	close(raw);
+	close_all(children);
+	close(lfd);
+	return sent;
 }
 
 } // namespace tcpsight::test

@@ -69,4 +69,12 @@ struct FullAcceptQueue {
 	void refuse_syns() const;
 };
 
+// A storm of final-ACK overflows: a raw-socket SYN leaves a request in the SYN queue of
+// a listener of backlog 4, five connects then fill its accept queue, and the raw
+// socket's final ACK, sent `count` times, overflows it each time (a request whose ACK
+// overflowed stays, acked, until its SYN-ACK retransmits run out). The kernel's RSTs to
+// the raw socket's port are dropped, so the request lives. Returns how many ACKs went
+// out; each is one ListenOverflows.
+long long final_ack_overflow_storm(const TestNetns& ns, uint16_t port, long long count);
+
 } // namespace tcpsight::test
