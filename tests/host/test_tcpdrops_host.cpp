@@ -130,20 +130,24 @@ static void listen_overflow_scenario(bool abort_on_overflow)
 	auto evs = of_kind(tool.stop(), "listen-overflow");
 
 	REQUIRE(!evs.empty());
-	// About one overflow in 200 reaches no tracepoint on the 6.18 host (bpftrace's miss it
-	// too, and the retransmission that caused it): the tool counts those from
+	// About one overflow in 200-600 reaches no tracepoint on the 6.18 host (bpftrace's miss
+	// it too, and the retransmission that caused it): the tool counts those from
 	// ListenOverflows and says so, and the two together are exactly the kernel's count.
+	// Seen twice in 300 runs: the overflows at +0, +0.2 (TLP) and +0.8 s reported, the one
+	// of the first RTO (+0.4 s) not, with the same counters as a run that reports all four;
+	// the warning prints them.
 	long long unreported = unreported_overflows(tool.stderr_text());
 	std::ostringstream diag;
-	for (const char* c : {"TcpExt.TCPLossProbes", "TcpExt.TCPTimeouts", "TcpExt.ListenDrops", "TcpExt.SyncookiesRecv",
-			      "TcpExt.SyncookiesFailed", "TcpExt.TCPReqQFullDrop"})
+	for (const char* c : {"TcpExt.ListenOverflows", "TcpExt.TCPLossProbes", "TcpExt.TCPTimeouts", "TcpExt.ListenDrops",
+			      "TcpExt.SyncookiesSent", "TcpExt.SyncookiesRecv", "TcpExt.SyncookiesFailed",
+			      "TcpExt.TCPReqQFullDrop", "TcpExt.TCPReqQFullDoCookies", "Tcp.RetransSegs", "Tcp.OutSegs"})
 		diag << c << " +" << counter_delta(before, after, c) << "\n";
 	for (const auto& e : evs)
 		diag << "event at " << e.at("ts").text << " sport " << num(e, "rport") << "\n";
 	diag << "tool stderr: " << tool.stderr_text();
 	INFO(diag.str());
 	if (unreported)
-		WARN(unreported << " listen overflow(s) counted by the kernel reached no hook");
+		WARN(unreported << " listen overflow(s) counted by the kernel reached no hook\n" << diag.str());
 	require_seen_all((long long)evs.size() + unreported,
 			 (long long)counter_delta(before, after, "TcpExt.ListenOverflows"), tool_losses(tool));
 	for (const auto& e : evs) {
