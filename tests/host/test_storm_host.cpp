@@ -95,8 +95,8 @@ TEST_CASE("storm, stalled consumer: memory bounded, every event delivered or cou
 // The listen-overflow audit counts what ListenOverflows holds beyond what the hooks saw:
 // an overflow whose event the ring could not take was seen, and is counted as lost (by
 // cause), not also as unreported. The ACKs are the kernel's to count: the exact sum is
-// delivered + lost + unreported == ListenOverflows (unreported: the few that reach no
-// hook on some kernels, ~1 in 200 on 6.18).
+// delivered + lost + unreported == ListenOverflows (unreported: the few no BPF program
+// sees on some hosts, ~1 in 150-600 overflows on the 6.18 host).
 TEST_CASE("storm of listen overflows, stalled consumer: those the ring lost are not also unreported",
 	  "[host][storm][listen-overflow]")
 {
