@@ -9,6 +9,7 @@
 #                                  full of TIME_WAIT sockets (bench/port_churn.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 B=build
 TD=$B/tools/tcpdrops
 PC=$B/tools/portcontend
@@ -16,18 +17,9 @@ STORM=$B/bench/drop_storm
 L=${LONG_SECONDS:-60}
 [ -x "$TD" ] && [ -x "$PC" ] && [ -x "$STORM" ] || { echo "bench: build first (scripts/setup.sh)" >&2; exit 1; }
 NS=tsight-long-$$
-cleanup() { ip netns del $NS 2>/dev/null || true; }
-trap cleanup EXIT
-ip netns add $NS
-ip -n $NS link set lo up
-ip netns exec $NS nft add table ip t
-ip netns exec $NS nft add chain ip t out '{type filter hook output priority 0;}'
-ip netns exec $NS nft add rule ip t out tcp dport 9 drop
-
-ms() { date +%s%3N; }
-hwm_kb() { awk '/VmHWM/ {print $2}' /proc/$1/status; }
 ERR=$(mktemp)
-trap 'cleanup; rm -f "$ERR"' EXIT
+trap 'ip netns del $NS 2>/dev/null || true; rm -f "$ERR"' EXIT
+drop_netns $NS
 
 # run_long TOOL CONSUMER LOAD... : the tool (its args in TOOL_ARGS) with stdout to CONSUMER
 # (pipe, tty or stalled), LOAD run in the netns meanwhile; prints one line of figures.

@@ -27,6 +27,7 @@
 # host lacks, so bpftrace (tools/tcpdrop.bt style) is the comparable peer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 B=build
 TD=${TCPDROPS:-$B/tools/tcpdrops} # TCPDROPS=<another build> for an A/B
 PC=$B/tools/portcontend
@@ -51,17 +52,13 @@ cleanup() {
 	sysctl -qw kernel.bpf_stats_enabled="$old_stats" || true
 }
 trap cleanup EXIT
-for n in $NS $OTHER; do ip netns add $n; ip -n $n link set lo up; done
-ip netns exec $NS nft add table ip t
-ip netns exec $NS nft add chain ip t out '{type filter hook output priority 0;}'
-ip netns exec $NS nft add rule ip t out tcp dport 9 drop
-ip netns exec $NS nft add rule ip t out udp dport 9 drop
+drop_netns $NS
+ip netns add $OTHER
+ip -n $OTHER link set lo up
 NETFILTER_DROP=$(bpftool btf dump file /sys/kernel/btf/vmlinux format raw | grep -o "'SKB_DROP_REASON_NETFILTER_DROP' val=[0-9]*" | grep -o '[0-9]*$')
 
-ms() { date +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 cpu_ms() { awk '{printf "%d", ($14+$15)*1000/'"$(getconf CLK_TCK)"'}' /proc/$1/stat; }
-hwm_kb() { awk '/VmHWM/ {print $2}' /proc/$1/status; }
 storm() { ip netns exec $NS $STORM 9 "$S" 100000000 ${1:-} | awk '{print $2}'; }
 # bpftrace says "ready" from BEGIN, as tcpsight's tools do on stderr once attached.
 BT_READY='BEGIN { printf("ready\n"); }'

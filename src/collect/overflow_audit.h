@@ -2,9 +2,10 @@
 // counts every final-ACK overflow and every SYN refused at a full accept queue; on
 // some kernels a few of them are seen by no BPF program (on the 6.18 host: about one
 // overflow in 150-600; ftrace shows its drop and its retransmission, bpftrace misses both,
-// and the kernel counts no run of ours and none skipped). Without the syn-drop monitor (which already splits the counter) the
-// difference is counted here, per netns, so the tools say what they could not see
-// instead of falling silently short of the kernel's count.
+// and the kernel counts no run of ours and none skipped). Without the syn-drop monitor
+// (which already splits the counter) the difference is counted here, per netns, so the
+// tools say what they could not see instead of falling silently short of the kernel's
+// count.
 #pragma once
 #include <cstdint>
 #include <map>

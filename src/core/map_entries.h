@@ -11,19 +11,28 @@
 
 namespace tcpsight {
 
+// Calls `f(key)` for every key of a BPF hash map, in the map's order.
+template <typename K, typename F>
+void for_each_key(int fd, F&& f)
+{
+	K key{}, next{};
+	K* prev = nullptr;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		f(next);
+		key = next;
+		prev = &key;
+	}
+}
+
 template <typename K, typename V>
 std::vector<std::pair<K, V>> map_entries(int fd)
 {
 	std::vector<std::pair<K, V>> out;
-	K key{}, next{};
-	K* prev = nullptr;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+	for_each_key<K>(fd, [&](const K& k) {
 		V val;
-		if (bpf_map_lookup_elem(fd, &next, &val) == 0)
-			out.emplace_back(next, val);
-		key = next;
-		prev = &key;
-	}
+		if (bpf_map_lookup_elem(fd, &k, &val) == 0)
+			out.emplace_back(k, val);
+	});
 	return out;
 }
 
@@ -58,14 +67,10 @@ template <typename K>
 std::vector<std::pair<K, uint64_t>> per_cpu_totals(int fd)
 {
 	std::vector<std::pair<K, uint64_t>> out;
-	K key{}, next{};
-	K* prev = nullptr;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (auto sum = per_cpu_sum(fd, next))
-			out.emplace_back(next, *sum);
-		key = next;
-		prev = &key;
-	}
+	for_each_key<K>(fd, [&](const K& k) {
+		if (auto sum = per_cpu_sum(fd, k))
+			out.emplace_back(k, *sum);
+	});
 	return out;
 }
 
